@@ -1,0 +1,140 @@
+package io.referralbridge;
+
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.referralbridge.admin.AdminAuth;
+import io.referralbridge.booking.BookingMapper;
+import io.referralbridge.booking.BookingSteps;
+import io.referralbridge.booking.Campaigns;
+import io.referralbridge.config.Settings;
+import io.referralbridge.db.Database;
+import io.referralbridge.failure.DeadLetters;
+import io.referralbridge.failure.RetryPolicy;
+import io.referralbridge.intake.PlatformFields;
+import io.referralbridge.intake.ReferralParser;
+import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.intake.WebhookVerifier;
+import io.referralbridge.outbox.Outbox;
+import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.servicetitan.ServiceTitanClient;
+import io.referralbridge.servicetitan.ServiceTitanConnection;
+import io.referralbridge.web.JsonResponses;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the bridge before its routes start: validates configuration (failing with the property's name), opens and
+ * migrates the database, starts the dev sandbox when asked, and binds the beans the YAML routes refer to by name.
+ */
+public final class BridgeConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings s = new Settings(context);
+        Clock clock = Clock.systemUTC();
+        Resources resources = new Resources();
+        context.addService(resources, true, true);
+        try {
+            wire(context, s, clock, resources);
+        } catch (Exception | Error e) {
+            resources.doStop();
+            throw e;
+        }
+    }
+
+    private void wire(CamelContext context, Settings s, Clock clock, Resources resources) {
+
+        // Everything that can be checked without I/O is checked first, so a bad setting fails fast.
+        Campaigns campaigns = Campaigns.from(s);
+        PlatformFields fields = PlatformFields.from(s);
+        WebhookVerifier verifier = new WebhookVerifier(
+                s.get("bridge.webhook.scheme", WebhookVerifier.SCHEME_STANDARD),
+                s.getList("bridge.webhook.secrets"),
+                s.get("bridge.webhook.secret-header", "X-Webhook-Secret"),
+                s.getLong("bridge.webhook.tolerance-seconds", 300),
+                s.getInt("bridge.webhook.max-body-bytes", 65536),
+                clock);
+        AdminAuth adminAuth = new AdminAuth(s.required("bridge.admin.token"));
+        ServiceTitanConnection connection = ServiceTitanConnection.from(s);
+
+        if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {
+            ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(ServiceTitanSandbox.Options.from(s));
+            resources.push(sandbox);
+            LOG.info("ServiceTitan sandbox listening on {}", sandbox.baseUrl());
+        }
+        Database db = Database.open(s);
+        resources.push(db);
+        LOG.info("Database ready ({} profile)", s.get("bridge.profile", "dev"));
+
+        ObjectMapper json = jsonMapper();
+        ReferralStore referrals = new ReferralStore(db.dataSource(), json);
+        Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size", 20),
+                s.getInt("bridge.outbox.lease-seconds", 300));
+        BookingMapper mapper = new BookingMapper(json, fields, s);
+
+        Registry r = context.getRegistry();
+        r.bind("dataSource", db.dataSource());
+        r.bind("json", json);
+        r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds", 5)));
+        r.bind("webhookVerifier", verifier);
+        r.bind("referralParser", new ReferralParser(strictJsonMapper(), fields, campaigns));
+        r.bind("referralStore", referrals);
+        r.bind("outbox", outbox);
+        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, outbox, campaigns, mapper));
+        r.bind("serviceTitan", new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock));
+        r.bind("retryPolicy", new RetryPolicy(s.getLong("bridge.retry.max-delay-ms", 60000), clock));
+        r.bind("deadLetters", new DeadLetters(db.dataSource(), json, outbox, referrals));
+        r.bind("adminAuth", adminAuth);
+        r.bind("campaigns", campaigns);
+    }
+
+    static ObjectMapper jsonMapper() {
+        return new ObjectMapper();
+    }
+
+    /** For untrusted input: duplicate keys, trailing data, deep nesting and huge values are refused. */
+    static ObjectMapper strictJsonMapper() {
+        JsonFactory factory = JsonFactory.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(32)
+                        .maxStringLength(20_000)
+                        .maxNumberLength(50)
+                        .build())
+                .build();
+        return new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /** Closes what configure() opened, last opened first, when the CamelContext stops. */
+    static final class Resources extends ServiceSupport {
+        private final Deque<AutoCloseable> stack = new ArrayDeque<>();
+
+        void push(AutoCloseable c) {
+            stack.push(c);
+        }
+
+        @Override
+        protected void doStop() {
+            while (!stack.isEmpty()) {
+                try {
+                    stack.pop().close();
+                } catch (Exception e) {
+                    LOG.warn("Error while closing: {}", e.toString());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.referralbridge.booking;
+
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.referralbridge.db.Tx;
+import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.intake.ReferralStore.StoredReferral;
+import io.referralbridge.outbox.Outbox;
+import io.referralbridge.outbox.OutboxTask;
+import io.referralbridge.failure.DeadLetters;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+
+/** The steps of the create-booking route around the ServiceTitan call: before it, map; after it, record. */
+public final class BookingSteps {
+
+    public static final String BOOKING_PROVIDER = "bookingProvider";
+    public static final String REFERRAL_ID = "referralId";
+
+    private final DataSource ds;
+    private final ReferralStore referrals;
+    private final Outbox outbox;
+    private final Campaigns campaigns;
+    private final BookingMapper mapper;
+
+    public BookingSteps(DataSource ds, ReferralStore referrals, Outbox outbox, Campaigns campaigns,
+                        BookingMapper mapper) {
+        this.ds = ds;
+        this.referrals = referrals;
+        this.outbox = outbox;
+        this.campaigns = campaigns;
+        this.mapper = mapper;
+    }
+
+    /** Loads the referral of a claimed task, marks it booking_requested and returns the booking request. */
+    public ObjectNode prepare(OutboxTask task, Exchange exchange) {
+        exchange.setProperty(DeadLetters.OUTBOX_TASK, task);
+        StoredReferral r = referrals.load(task.referralId());
+        Campaign campaign = campaigns.find(r.campaignId()).orElseThrow(() -> new MappingException(
+                "Campaign " + r.campaignId() + " of referral " + r.id() + " is no longer configured"));
+        ObjectNode request = mapper.map(r.code(), r.payload(), campaign);
+        referrals.transition(r.id(), Set.of("received", "failed"), "booking_requested",
+                null, "booking task " + task.id() + " attempt " + task.attempts());
+        exchange.setProperty(BOOKING_PROVIDER, campaign.bookingProvider());
+        exchange.setProperty(REFERRAL_ID, r.id());
+        return request;
+    }
+
+    /** Stores the ServiceTitan booking id on the referral and closes the task, in one transaction. */
+    public void record(@ExchangeProperty(DeadLetters.OUTBOX_TASK) OutboxTask task, @Body JsonNode booking) {
+        long bookingId = booking.path("id").asLong(0);
+        if (bookingId <= 0) {
+            throw new IllegalStateException("ServiceTitan answered without a booking id");
+        }
+        Tx.run(ds, tx -> {
+            referrals.transition(tx, task.referralId(), Set.of("received", "booking_requested", "failed"), "booked",
+                    bookingId, "ServiceTitan booking " + bookingId);
+            outbox.complete(tx, task.id());
+            return null;
+        });
+    }
+}

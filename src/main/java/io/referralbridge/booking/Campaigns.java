@@ -1,0 +1,128 @@
+package io.referralbridge.booking;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.referralbridge.config.ConfigurationException;
+import io.referralbridge.config.Settings;
+import io.referralbridge.intake.PlatformFields;
+
+/**
+ * The configured campaigns, read once at startup from {@code bridge.campaigns} and {@code bridge.campaign.<id>.*}. A
+ * campaign with a missing or invalid required mapping stops startup with a message naming the campaign and the field.
+ */
+public final class Campaigns {
+
+    private static final Set<String> PRIORITIES = Set.of("Low", "Normal", "High", "Urgent");
+    private static final Set<String> CUSTOMER_TYPES = Set.of("Residential", "Commercial");
+
+    private final Map<String, Campaign> byId;
+
+    public Campaigns(Collection<Campaign> campaigns) {
+        Map<String, Campaign> map = new LinkedHashMap<>();
+        for (Campaign c : campaigns) {
+            map.put(c.id(), c);
+        }
+        this.byId = Map.copyOf(map);
+    }
+
+    public Optional<Campaign> find(String id) {
+        return Optional.ofNullable(id == null ? null : byId.get(id));
+    }
+
+    public Collection<Campaign> all() {
+        return byId.values();
+    }
+
+    public static Campaigns from(Settings s) {
+        List<String> ids = s.getList("bridge.campaigns");
+        if (ids.isEmpty()) {
+            throw new ConfigurationException("Missing required setting 'bridge.campaigns': list the referral platform's "
+                    + "campaign ids the bridge accepts, e.g. bridge.campaigns=17,18");
+        }
+        List<Campaign> out = new ArrayList<>();
+        for (String id : ids) {
+            out.add(read(s, id));
+        }
+        return new Campaigns(out);
+    }
+
+    static Campaign read(Settings s, String id) {
+        String p = "bridge.campaign." + id + ".";
+        String source = s.optional(p + "source").orElse(null);
+        String sourceField = s.optional(p + "source-field").orElse(null);
+        String summary = s.optional(p + "summary").orElse(null);
+        String summaryField = s.optional(p + "summary-field").orElse(null);
+        if (source == null && sourceField == null) {
+            throw missing(id, "source", p + "source or " + p + "source-field");
+        }
+        if (summary == null && summaryField == null) {
+            throw missing(id, "summary", p + "summary or " + p + "summary-field");
+        }
+        String provider = s.optional(p + "booking-provider").orElseThrow(() -> missing(id, "booking provider",
+                p + "booking-provider"));
+        String firstTime = s.optional(p + "is-first-time-client").orElseThrow(() -> missing(id,
+                "is-first-time-client", p + "is-first-time-client"));
+        String priority = s.optional(p + "priority").orElse(null);
+        if (priority != null && !PRIORITIES.contains(priority)) {
+            throw invalid(id, p + "priority", priority, "one of " + PRIORITIES);
+        }
+        String customerType = s.optional(p + "customer-type").orElse(null);
+        if (customerType != null && !CUSTOMER_TYPES.contains(customerType)) {
+            throw invalid(id, p + "customer-type", customerType, "one of " + CUSTOMER_TYPES);
+        }
+        List<SummaryExtra> extras = new ArrayList<>();
+        for (String key : s.getList(p + "summary-extras")) {
+            SummaryExtra extra = SummaryExtra.of(key);
+            if (extra == null) {
+                throw invalid(id, p + "summary-extras", key,
+                        "referrer-name, referrer-email, campaign-name or referral-link");
+            }
+            extras.add(extra);
+        }
+        return new Campaign(id,
+                s.get(p + "name", id),
+                positiveId(id, p + "booking-provider", provider),
+                optionalId(s, id, p + "job-type-id"),
+                optionalId(s, id, p + "marketing-campaign-id"),
+                optionalId(s, id, p + "business-unit-id"),
+                priority,
+                customerType,
+                source,
+                PlatformFields.parseOptional(p + "source-field", sourceField),
+                summary,
+                PlatformFields.parseOptional(p + "summary-field", summaryField),
+                Settings.parseBoolean(p + "is-first-time-client", firstTime),
+                List.copyOf(extras));
+    }
+
+    private static Long optionalId(Settings s, String campaign, String key) {
+        return s.optional(key).map(v -> positiveId(campaign, key, v)).orElse(null);
+    }
+
+    private static long positiveId(String campaign, String key, String value) {
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw invalid(campaign, key, value, "a positive ServiceTitan id");
+    }
+
+    private static ConfigurationException missing(String campaign, String field, String keys) {
+        return new ConfigurationException("Campaign " + campaign + " has no " + field + " mapping: set " + keys);
+    }
+
+    private static ConfigurationException invalid(String campaign, String key, String value, String expected) {
+        return new ConfigurationException("Campaign " + campaign + ": invalid setting '" + key + "' = '" + value
+                + "': expected " + expected);
+    }
+}

@@ -1,0 +1,122 @@
+package io.referralbridge.db;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.referralbridge.config.Settings;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge's PostgreSQL: an external server (prod) or an embedded one the process starts itself (dev, tests), pooled
+ * by HikariCP and migrated by Flyway before any route starts.
+ */
+public final class Database implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    private final EmbeddedPostgres embedded;
+    private final HikariDataSource dataSource;
+
+    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
+        this.embedded = embedded;
+        this.dataSource = dataSource;
+    }
+
+    public static Database open(Settings settings) {
+        EmbeddedPostgres embedded = null;
+        String url;
+        String user;
+        String password;
+        if (settings.getBoolean("bridge.db.embedded", false)) {
+            embedded = startEmbedded(settings);
+            url = embedded.getJdbcUrl("postgres", "postgres");
+            user = "postgres";
+            password = "postgres";
+        } else {
+            url = settings.required("bridge.db.url");
+            user = settings.required("bridge.db.username");
+            password = settings.required("bridge.db.password");
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("bridge-db");
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(settings.getInt("bridge.db.pool-size", 10));
+        config.setConnectionTimeout(settings.getLong("bridge.db.connection-timeout-ms", 5000));
+        // Start even if the database is briefly away; requests fail fast with 503 until it is back.
+        config.setInitializationFailTimeout(settings.getLong("bridge.db.initialization-fail-timeout-ms", 30000));
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            if (embedded != null) {
+                closeQuietly(embedded);
+            }
+            throw e;
+        }
+        Database db = new Database(embedded, ds);
+        try {
+            migrate(ds);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return db;
+    }
+
+    public static void migrate(DataSource ds) {
+        Flyway.configure()
+                .dataSource(ds)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    private static EmbeddedPostgres startEmbedded(Settings settings) {
+        try {
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setPGStartupWait(Duration.ofSeconds(60));
+            int port = settings.getInt("bridge.db.embedded.port", 0);
+            if (port > 0) {
+                builder.setPort(port);
+            }
+            settings.optional("bridge.db.embedded.data-dir").ifPresent(dir -> builder
+                    .setDataDirectory(Path.of(dir).toAbsolutePath())
+                    .setCleanDataDirectory(false));
+            EmbeddedPostgres pg = builder.start();
+            LOG.info("Embedded PostgreSQL started on port {}", pg.getPort());
+            return pg;
+        } catch (IOException e) {
+            throw new IllegalStateException("Could not start the embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+        if (embedded != null) {
+            closeQuietly(embedded);
+        }
+    }
+
+    private static void closeQuietly(EmbeddedPostgres pg) {
+        try {
+            pg.close();
+        } catch (IOException e) {
+            LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+        }
+    }
+}

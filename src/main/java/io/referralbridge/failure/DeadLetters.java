@@ -1,0 +1,131 @@
+package io.referralbridge.failure;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.referralbridge.db.Queries;
+import io.referralbridge.db.Tx;
+import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.outbox.Outbox;
+import io.referralbridge.outbox.OutboxTask;
+import io.referralbridge.web.HttpProblem;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persistent dead-letter channel. A task that failed its last retry is recorded with its payload, route, cause and
+ * attempt count; its referral moves to {@code failed}. An operator lists them and replays one, which puts the outbox
+ * task back in the queue (the task itself is idempotent, so a replay never duplicates what did happen).
+ */
+public final class DeadLetters {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    public static final String ATTEMPTS = "bridgeAttempts";
+    /** The exchange property under which outbox routes keep the task they work on. */
+    public static final String OUTBOX_TASK = "outboxTask";
+
+    /** Per outbox kind: the referral states a failure moves from, and the state a replay resumes at. */
+    private static final Map<String, Set<String>> FAILS_FROM = Map.of(
+            ReferralStore.CREATE_BOOKING, Set.of("received", "booking_requested"));
+    private static final Map<String, String> RESUMES_AT = Map.of(ReferralStore.CREATE_BOOKING, "received");
+
+    private final DataSource ds;
+    private final ObjectMapper json;
+    private final Outbox outbox;
+    private final ReferralStore referrals;
+    private final Queries sql = Queries.load("sql/dead-letters.sql");
+
+    public DeadLetters(DataSource ds, ObjectMapper json, Outbox outbox, ReferralStore referrals) {
+        this.ds = ds;
+        this.json = json;
+        this.outbox = outbox;
+        this.referrals = referrals;
+    }
+
+    /** The dead-letter endpoint: the exchange carries the original task and the exception that ended it. */
+    public void record(Exchange exchange) throws Exception {
+        OutboxTask task = exchange.getProperty(OUTBOX_TASK, OutboxTask.class);
+        if (task == null) {
+            task = exchange.getMessage().getBody(OutboxTask.class);
+        }
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String routeId = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, "unknown", String.class);
+        int attempts = exchange.getProperty(ATTEMPTS, 1, Integer.class);
+        ObjectNode payload = json.createObjectNode();
+        payload.put("outboxId", task.id());
+        payload.put("kind", task.kind());
+        payload.put("referralId", task.referralId());
+        String reason = describe(cause);
+        OutboxTask failed = task;
+        long id = Tx.run(ds, tx -> {
+            Map<String, Object> row = tx.one(sql.get("insert"), routeId, failed.id(), failed.referralId(),
+                    json.writeValueAsString(payload), reason, attempts);
+            outbox.markDead(tx, failed.id());
+            referrals.transition(tx, failed.referralId(), FAILS_FROM.getOrDefault(failed.kind(), Set.of()), "failed",
+                    null, "dead letter: " + shorten(reason, 200));
+            return ((Number) row.get("id")).longValue();
+        });
+        LOG.warn("Dead letter {}: referral {} task {} failed after {} attempt(s) in route {}: {}", id,
+                task.referralId(), task.kind(), attempts, routeId, shorten(reason, 300));
+    }
+
+    public Map<String, Object> listOpen(int limit) {
+        return Map.of("deadLetters", Tx.run(ds, tx -> tx.query(sql.get("list-open"), Math.max(1, Math.min(limit, 1000)))));
+    }
+
+    /** Puts a dead letter's task back in the outbox. 404 if unknown, 409 if already replayed. */
+    public Map<String, Object> replay(@Header("id") String idText) {
+        long id;
+        try {
+            id = Long.parseLong(idText);
+        } catch (NumberFormatException e) {
+            throw HttpProblem.notFound("No dead letter '" + idText + "'");
+        }
+        return Tx.run(ds, tx -> {
+            Map<String, Object> dl = tx.one(sql.get("find"), id);
+            if (dl == null) {
+                throw HttpProblem.notFound("No dead letter " + id);
+            }
+            if (dl.get("replayed_at") != null) {
+                throw HttpProblem.conflict("Dead letter " + id + " was already replayed");
+            }
+            Long outboxId = (Long) dl.get("outbox_id");
+            Long referralId = (Long) dl.get("referral_id");
+            String kind = json.readTree((String) dl.get("payload")).path("kind").asText();
+            if (outboxId != null) {
+                outbox.revive(tx, outboxId);
+            }
+            if (referralId != null && RESUMES_AT.containsKey(kind)) {
+                referrals.transition(tx, referralId, Set.of("failed"), RESUMES_AT.get(kind), null,
+                        "dead letter " + id + " replayed");
+            }
+            tx.update(sql.get("mark-replayed"), id);
+            LOG.info("Dead letter {} replayed (referral {})", id, referralId);
+            return Map.of("id", id, "replayed", true, "referralId", referralId == null ? 0 : referralId);
+        });
+    }
+
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown failure";
+        }
+        if (cause instanceof HttpOperationFailedException http) {
+            String body = http.getResponseBody();
+            return "HTTP " + http.getStatusCode() + " from " + http.getUri()
+                    + (body == null || body.isBlank() ? "" : ": " + shorten(body, 1000));
+        }
+        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+
+    static String shorten(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max) + "...";
+    }
+}

@@ -1,0 +1,118 @@
+package io.referralbridge.intake;
+
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.referralbridge.db.Queries;
+import io.referralbridge.db.Tx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Referral rows and their states. Every state change is one transaction that also appends to the history, and the work
+ * it asks of other systems is written to the outbox in that same transaction.
+ */
+public final class ReferralStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReferralStore.class);
+    public static final String CREATE_BOOKING = "create_booking";
+
+    private final DataSource ds;
+    private final ObjectMapper json;
+    private final Queries referrals = Queries.load("sql/referrals.sql");
+    private final Queries outbox = Queries.load("sql/outbox.sql");
+
+    public ReferralStore(DataSource ds, ObjectMapper json) {
+        this.ds = ds;
+        this.json = json;
+    }
+
+    /**
+     * Stores a new referral and its booking task, or finds the one already stored for the same event id or code. The
+     * caller answers 2xx only after this returns, i.e. after the commit.
+     */
+    public IntakeResult accept(Referral r) {
+        return Tx.run(ds, tx -> {
+            Map<String, Object> seen = tx.one(referrals.get("find-by-event"), r.eventId());
+            if (seen != null) {
+                return existing(seen);
+            }
+            Map<String, Object> created = tx.one(referrals.get("insert-referral"), r.code(), r.campaignId(),
+                    r.firstName(), r.lastName(), r.email(), r.phone(), toJson(r));
+            if (created == null) {
+                Map<String, Object> byCode = tx.one(referrals.get("find-by-code"), r.code());
+                tx.update(referrals.get("insert-event"), r.eventId(), byCode.get("id"));
+                return existing(byCode);
+            }
+            long id = ((Number) created.get("id")).longValue();
+            tx.update(referrals.get("insert-event"), r.eventId(), id);
+            tx.update(referrals.get("insert-history"), id, null, "received", "webhook " + r.eventId());
+            tx.update(outbox.get("enqueue"), CREATE_BOOKING, id);
+            LOG.info("Referral {} received for campaign {}", id, r.campaignId());
+            return new IntakeResult(id, r.code(), "received", false);
+        });
+    }
+
+    private static IntakeResult existing(Map<String, Object> row) {
+        return new IntakeResult(((Number) row.get("id")).longValue(), (String) row.get("code"),
+                (String) row.get("state"), true);
+    }
+
+    private String toJson(Referral r) {
+        try {
+            return json.writeValueAsString(r.payload());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The stored referral with its original webhook payload. */
+    public StoredReferral load(long referralId) {
+        return Tx.run(ds, tx -> {
+            Map<String, Object> row = tx.one(referrals.get("load-for-booking"), referralId);
+            if (row == null) {
+                throw new IllegalStateException("Referral " + referralId + " does not exist");
+            }
+            try {
+                return new StoredReferral(referralId, (String) row.get("code"), (String) row.get("campaign_id"),
+                        (String) row.get("state"), (Long) row.get("booking_id"),
+                        json.readTree((String) row.get("payload")));
+            } catch (Exception e) {
+                throw new IllegalStateException("Referral " + referralId + " has an unreadable payload", e);
+            }
+        });
+    }
+
+    /**
+     * Moves a referral to {@code to} if it is in one of {@code from}; returns false (and changes nothing) otherwise, so
+     * a repeated or late step is harmless.
+     */
+    public boolean transition(long referralId, Set<String> from, String to, Long bookingId, String cause) {
+        return Tx.run(ds, tx -> transition(tx, referralId, from, to, bookingId, cause));
+    }
+
+    public boolean transition(Tx tx, long referralId, Set<String> from, String to, Long bookingId, String cause)
+            throws SQLException {
+        Map<String, Object> row = tx.one(referrals.get("lock-state"), referralId);
+        if (row == null) {
+            throw new IllegalStateException("Referral " + referralId + " does not exist");
+        }
+        String current = (String) row.get("state");
+        if (!from.contains(current)) {
+            return false;
+        }
+        tx.update(referrals.get("set-state"), to, bookingId, referralId);
+        tx.update(referrals.get("insert-history"), referralId, current, to, cause);
+        LOG.info("Referral {} {} -> {} ({})", referralId, current, to, cause);
+        return true;
+    }
+
+    /** A referral as stored, with the webhook it came from. */
+    public record StoredReferral(long id, String code, String campaignId, String state, Long bookingId,
+                                 com.fasterxml.jackson.databind.JsonNode payload) {
+    }
+}

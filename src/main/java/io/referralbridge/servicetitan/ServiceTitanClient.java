@@ -1,0 +1,194 @@
+package io.referralbridge.servicetitan;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Message;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that knows how ServiceTitan is spoken to: OAuth client-credentials tokens (cached, renewed before they
+ * expire and once more on a 401), the ST-App-Key header, tenant paths, JSON. Calls go through camel-http; a failure
+ * surfaces as {@link HttpOperationFailedException} with the status and response headers, for the route's error
+ * handler to retry or dead-letter.
+ */
+public final class ServiceTitanClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceTitanClient.class);
+
+    private final ServiceTitanConnection conn;
+    private final ProducerTemplate template;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final String apiEndpoint;
+    private final String authEndpoint;
+
+    private String token;
+    private Instant tokenRenewAt = Instant.EPOCH;
+
+    public ServiceTitanClient(ServiceTitanConnection conn, ProducerTemplate template, ObjectMapper json, Clock clock) {
+        this.conn = conn;
+        this.template = template;
+        this.json = json;
+        this.clock = clock;
+        String options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
+                + "&responseTimeout=" + conn.responseTimeoutMs() + "&connectionRequestTimeout=" + conn.connectTimeoutMs();
+        this.apiEndpoint = conn.apiUrl() + options;
+        this.authEndpoint = conn.authUrl() + options;
+    }
+
+    public ServiceTitanConnection connection() {
+        return conn;
+    }
+
+    // ---- bookings (CRM) ----
+
+    /**
+     * Returns the booking with this externalId, creating it only when ServiceTitan has none: a retry, a replay or a
+     * restart after a lost answer finds the booking made the first time instead of making a second.
+     */
+    public JsonNode ensureBooking(@ExchangeProperty("bookingProvider") long bookingProvider,
+                                  @Body ObjectNode booking) throws Exception {
+        String externalId = booking.path("externalId").asText();
+        Optional<JsonNode> existing = findBookingByExternalId(bookingProvider, externalId);
+        if (existing.isPresent()) {
+            LOG.info("Booking {} already exists for this referral; not creating another", existing.get().path("id"));
+            return existing.get();
+        }
+        return createBooking(bookingProvider, booking);
+    }
+
+    public Optional<JsonNode> findBookingByExternalId(long bookingProvider, String externalId) throws Exception {
+        JsonNode page = get("/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings",
+                params("externalId", externalId, "pageSize", "50"));
+        for (JsonNode b : page.path("data")) {
+            if (externalId.equals(b.path("externalId").asText())) {
+                return Optional.of(b);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public JsonNode createBooking(long bookingProvider, ObjectNode booking) throws Exception {
+        return send("POST", "/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings",
+                null, booking);
+    }
+
+    public JsonNode getBooking(long bookingProvider, long id) throws Exception {
+        return get("/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings/" + id,
+                null);
+    }
+
+    // ---- generic calls ----
+
+    public JsonNode get(String path, Map<String, String> query) throws Exception {
+        return send("GET", path, query, null);
+    }
+
+    public JsonNode send(String method, String path, Map<String, String> query, JsonNode body) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            String bearer = accessToken();
+            Exchange result = template.send(apiEndpoint, exchange -> {
+                Message m = exchange.getMessage();
+                m.setHeader(Exchange.HTTP_METHOD, method);
+                m.setHeader(Exchange.HTTP_PATH, path);
+                if (query != null && !query.isEmpty()) {
+                    m.setHeader(Exchange.HTTP_QUERY, encode(query));
+                }
+                m.setHeader("Authorization", "Bearer " + bearer);
+                m.setHeader("ST-App-Key", conn.appKey());
+                m.setHeader("Accept", "application/json");
+                if (body != null) {
+                    m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+                    m.setBody(json.writeValueAsBytes(body));
+                }
+            });
+            Exception failure = result.getException();
+            if (failure instanceof HttpOperationFailedException http && http.getStatusCode() == 401 && attempt == 1) {
+                LOG.info("ServiceTitan refused the access token (401); fetching a new one");
+                invalidate(bearer);
+                continue;
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return parse(result.getMessage().getBody(String.class));
+        }
+    }
+
+    // ---- OAuth client credentials ----
+
+    synchronized String accessToken() throws Exception {
+        if (token != null && clock.instant().isBefore(tokenRenewAt)) {
+            return token;
+        }
+        String form = encode(params("grant_type", "client_credentials", "client_id", conn.clientId(),
+                "client_secret", conn.clientSecret()));
+        Exchange result = template.send(authEndpoint, exchange -> {
+            Message m = exchange.getMessage();
+            m.setHeader(Exchange.HTTP_METHOD, "POST");
+            m.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            m.setHeader("Accept", "application/json");
+            m.setBody(form);
+        });
+        if (result.getException() != null) {
+            throw result.getException();
+        }
+        JsonNode answer = parse(result.getMessage().getBody(String.class));
+        String accessToken = answer.path("access_token").asText(null);
+        if (accessToken == null || accessToken.isEmpty()) {
+            throw new IllegalStateException("ServiceTitan token endpoint answered without access_token");
+        }
+        long lifetime = answer.path("expires_in").asLong(900);
+        token = accessToken;
+        tokenRenewAt = clock.instant().plusSeconds(Math.max(0, lifetime - conn.refreshMarginSeconds()));
+        LOG.debug("New ServiceTitan access token, valid {} s", lifetime);
+        return token;
+    }
+
+    synchronized void invalidate(String rejected) {
+        if (rejected.equals(token)) {
+            token = null;
+        }
+    }
+
+    private JsonNode parse(String body) {
+        try {
+            return body == null || body.isBlank() ? json.createObjectNode() : json.readTree(body);
+        } catch (Exception e) {
+            throw new IllegalStateException("ServiceTitan answered with a body that is not JSON", e);
+        }
+    }
+
+    static Map<String, String> params(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            if (kv[i + 1] != null) {
+                m.put(kv[i], kv[i + 1]);
+            }
+        }
+        return m;
+    }
+
+    static String encode(Map<String, String> params) {
+        StringJoiner j = new StringJoiner("&");
+        params.forEach((k, v) -> j.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        return j.toString();
+    }
+}

@@ -1,0 +1,6 @@
+package io.referralbridge.web;
+
+/** A response body that knows its HTTP status. */
+public interface HttpAnswer {
+    int httpStatus();
+}

@@ -1,0 +1,49 @@
+package io.referralbridge.web;
+
+/**
+ * A request the bridge refuses, with the HTTP status, a stable error code and a detail for the caller. Thrown before
+ * anything is written, so a refused request leaves no trace in the database.
+ */
+public class HttpProblem extends RuntimeException {
+
+    private final int status;
+    private final String error;
+
+    public HttpProblem(int status, String error, String detail) {
+        super(detail);
+        this.status = status;
+        this.error = error;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String error() {
+        return error;
+    }
+
+    public String detail() {
+        return getMessage();
+    }
+
+    public static HttpProblem badRequest(String error, String detail) {
+        return new HttpProblem(400, error, detail);
+    }
+
+    public static HttpProblem unprocessable(String error, String detail) {
+        return new HttpProblem(422, error, detail);
+    }
+
+    public static HttpProblem unauthorized(String error, String detail) {
+        return new HttpProblem(401, error, detail);
+    }
+
+    public static HttpProblem notFound(String detail) {
+        return new HttpProblem(404, "not_found", detail);
+    }
+
+    public static HttpProblem conflict(String detail) {
+        return new HttpProblem(409, "conflict", detail);
+    }
+}

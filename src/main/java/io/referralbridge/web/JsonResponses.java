@@ -1,0 +1,78 @@
+package io.referralbridge.web;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes the bridge's HTTP answers: JSON bodies, and {error, detail} for every failure. */
+public final class JsonResponses {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JsonResponses.class);
+
+    private final ObjectMapper json;
+    private final int retryAfterSeconds;
+
+    public JsonResponses(ObjectMapper json, int retryAfterSeconds) {
+        this.json = json;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** Writes the body as a JSON answer: its own status if it is an {@link HttpAnswer}, else 200. */
+    public void json(Exchange exchange) throws Exception {
+        Object body = exchange.getMessage().getBody();
+        int status = body instanceof HttpAnswer a ? a.httpStatus() : 200;
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(json.writeValueAsBytes(body));
+    }
+
+    /** Turns the exception that stopped the route into an {error, detail} answer. */
+    public void failure(Exchange exchange) throws Exception {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Message m = exchange.getMessage();
+        // Only the answer goes back: request headers (signatures, credentials) must not be echoed.
+        m.removeHeaders("*", Exchange.HTTP_RESPONSE_CODE);
+        HttpProblem problem = asProblem(cause);
+        if (problem.status() == 503) {
+            m.setHeader("Retry-After", String.valueOf(retryAfterSeconds));
+        }
+        ObjectNode body = json.createObjectNode();
+        body.put("error", problem.error());
+        body.put("detail", problem.detail());
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, problem.status());
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(json.writeValueAsBytes(body));
+    }
+
+    private HttpProblem asProblem(Throwable cause) {
+        if (cause instanceof HttpProblem p) {
+            return p;
+        }
+        if (isDatabaseUnavailable(cause)) {
+            LOG.warn("Request refused with 503, database unavailable: {}", cause.toString());
+            return new HttpProblem(503, "unavailable", "The bridge cannot store requests right now; retry later");
+        }
+        LOG.error("Unexpected failure while answering a request", cause);
+        return new HttpProblem(500, "internal_error", "Unexpected error; the request was not stored");
+    }
+
+    static boolean isDatabaseUnavailable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (c instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
