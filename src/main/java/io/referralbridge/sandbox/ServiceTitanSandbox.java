@@ -53,9 +53,21 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         }
     }
 
-    /** A fault to inject: the next {@code count} requests whose method and path match answer {@code status}. */
+    /**
+     * A fault to inject: the next {@code count} requests whose method and path match answer {@code status} (after
+     * {@code delayMs}). With {@code answerLost} the request is carried out first and only its answer is replaced, as
+     * when a connection drops after ServiceTitan did the work.
+     */
     public record Fault(String method, String pathContains, int status, Integer retryAfterSeconds, int count,
-                        long delayMs) {
+                        long delayMs, boolean answerLost) {
+
+        public static Fault status(String method, String pathContains, int status, int count) {
+            return new Fault(method, pathContains, status, null, count, 0, false);
+        }
+
+        public static Fault retryAfter(String method, String pathContains, int status, int seconds, int count) {
+            return new Fault(method, pathContains, status, seconds, count, 0, false);
+        }
     }
 
     private static final Pattern TENANT_PATH = Pattern.compile("^/(crm|jpm|accounting)/v2/tenant/([^/]+)(/.*)$");
@@ -316,6 +328,9 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         if (fault != null) {
             sleep(fault.fault.delayMs());
             if (fault.fault.status() > 0) {
+                if (fault.fault.answerLost()) {
+                    serve(method, path, q, body, ex);
+                }
                 Reply r = problem(fault.fault.status(), "Injected fault", null);
                 if (fault.fault.retryAfterSeconds() != null) {
                     r.headers.put("Retry-After", String.valueOf(fault.fault.retryAfterSeconds()));
@@ -323,6 +338,10 @@ public final class ServiceTitanSandbox implements AutoCloseable {
                 return r;
             }
         }
+        return serve(method, path, q, body, ex);
+    }
+
+    private Reply serve(String method, String path, Map<String, String> q, byte[] body, HttpExchange ex) {
         if (path.equals("/connect/token") && method.equals("POST")) {
             return token(new String(body, StandardCharsets.UTF_8));
         }
@@ -567,7 +586,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
             injectFault(new Fault(req.path("method").asText(null), req.path("path").asText(""),
                     req.path("status").asInt(503),
                     req.hasNonNull("retryAfter") ? req.get("retryAfter").asInt() : null,
-                    req.path("count").asInt(1), req.path("delayMs").asLong(0)));
+                    req.path("count").asInt(1), req.path("delayMs").asLong(0), req.path("answerLost").asBoolean()));
             return new Reply(204, null);
         }
         if (path.equals("/sandbox/faults") && method.equals("DELETE")) {

@@ -1,0 +1,255 @@
+package io.referralbridge.support;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.referralbridge.Application;
+import io.referralbridge.intake.WebhookVerifier;
+import io.referralbridge.sandbox.ServiceTitanSandbox;
+import org.apache.camel.main.Main;
+import org.apache.camel.test.AvailablePortFinder;
+
+/**
+ * The real bridge (Application, the YAML routes under routes/, application*.properties) started in-process on a free
+ * port, against a fresh PostgreSQL database and its own ServiceTitan sandbox over HTTP. Tests talk to it as the
+ * referral platform and an operator would: over HTTP.
+ */
+public final class BridgeUnderTest implements AutoCloseable {
+
+    public static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
+            .encodeToString("test-webhook-secret-0123456789".getBytes(StandardCharsets.UTF_8));
+    public static final String ADMIN_TOKEN = "test-admin-token";
+    public static final String TENANT = "4242";
+    public static final String APP_KEY = "test-app-key";
+    public static final String CLIENT_ID = "test-client";
+    public static final String CLIENT_SECRET = "test-client-secret";
+
+    public final ServiceTitanSandbox sandbox;
+    public final Main main;
+    public final int port;
+    public final String jdbcUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ObjectMapper json = new ObjectMapper();
+
+    private BridgeUnderTest(ServiceTitanSandbox sandbox, Main main, int port, String jdbcUrl) {
+        this.sandbox = sandbox;
+        this.main = main;
+        this.port = port;
+        this.jdbcUrl = jdbcUrl;
+    }
+
+    public static BridgeUnderTest start() {
+        return start(Map.of());
+    }
+
+    public static BridgeUnderTest start(Map<String, String> extra) {
+        ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(new ServiceTitanSandbox.Options(0, TENANT, APP_KEY,
+                CLIENT_ID, CLIENT_SECRET, 900, 500));
+        String jdbcUrl = TestDatabase.newDatabase();
+        int port = AvailablePortFinder.getNextAvailable();
+        Map<String, String> props = testProperties(sandbox.baseUrl(), jdbcUrl, port);
+        props.putAll(extra);
+        Main main = Application.create("dev", Path.of("."));
+        props.forEach(main::addOverrideProperty);
+        try {
+            main.start();
+        } catch (Exception e) {
+            sandbox.close();
+            throw new IllegalStateException("Bridge did not start", e);
+        }
+        return new BridgeUnderTest(sandbox, main, port, jdbcUrl);
+    }
+
+    public static Map<String, String> testProperties(String sandboxUrl, String jdbcUrl, int port) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("camel.server.port", String.valueOf(port));
+        p.put("bridge.db.embedded", "false");
+        p.put("bridge.db.url", jdbcUrl);
+        p.put("bridge.db.username", "postgres");
+        p.put("bridge.db.password", "postgres");
+        p.put("bridge.sandbox.servicetitan.enabled", "false");
+        p.put("servicetitan.auth-url", sandboxUrl + "/connect/token");
+        p.put("servicetitan.api-url", sandboxUrl);
+        p.put("servicetitan.tenant-id", TENANT);
+        p.put("servicetitan.app-key", APP_KEY);
+        p.put("servicetitan.client-id", CLIENT_ID);
+        p.put("servicetitan.client-secret", CLIENT_SECRET);
+        p.put("bridge.webhook.secrets", WEBHOOK_SECRET);
+        p.put("bridge.admin.token", ADMIN_TOKEN);
+        p.put("bridge.outbox.poll-interval-ms", "100");
+        p.put("bridge.outbox.initial-delay-ms", "0");
+        p.put("bridge.retry.max-redeliveries", "4");
+        p.put("bridge.retry.initial-delay-ms", "50");
+        p.put("bridge.retry.max-delay-ms", "3000");
+        p.put("camel.main.jmxEnabled", "false");
+        return p;
+    }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } finally {
+            sandbox.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ webhooks
+
+    /** A referral.joined event as the platform sends it (shared/referral-platform.md). */
+    public static String referralEvent(String code, String email) {
+        return """
+                {"type": "referral.joined", "created_at": "2026-11-23T10:15:00Z",
+                 "data": {"id": 84211, "first_name": "Dana", "last_name": "Whitfield", "email": "%s",
+                          "phone": "+1 555 0100", "code": "%s",
+                          "referral_link": "https://refer.example.com/r/%s", "source": "referral landing page",
+                          "campaign": {"id": 17, "name": "Spring HVAC tune-up"},
+                          "referred_by": {"id": 80007, "first_name": "Sam", "last_name": "Ortiz",
+                                          "email": "sam.ortiz@example.com", "code": "SAM-55XA"},
+                          "fields": {"street": "12 Elm St", "city": "Tulsa", "state": "OK", "zip": "74103",
+                                     "service_needed": "AC not cooling"}}}
+                """.formatted(email, code, code);
+    }
+
+    public HttpResponse<String> sendWebhook(String eventId, String body) {
+        return sendSigned(eventId, Instant.now().getEpochSecond(), body.getBytes(StandardCharsets.UTF_8),
+                "application/json");
+    }
+
+    public HttpResponse<String> sendSigned(String eventId, long timestamp, byte[] body, String contentType) {
+        String sig = WebhookVerifier.sign(Base64.getDecoder().decode(WEBHOOK_SECRET.substring(6)), eventId,
+                timestamp, body);
+        return post("/webhooks/referrals", body, Map.of("Content-Type", contentType, "webhook-id", eventId,
+                "webhook-timestamp", String.valueOf(timestamp), "webhook-signature", "v1," + sig));
+    }
+
+    public HttpResponse<String> post(String path, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        return send(b.build());
+    }
+
+    public HttpResponse<String> get(String path, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30)).GET();
+        headers.forEach(b::header);
+        return send(b.build());
+    }
+
+    public Map<String, String> admin() {
+        return Map.of("Authorization", "Bearer " + ADMIN_TOKEN);
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public JsonNode json(HttpResponse<String> response) {
+        try {
+            return json.readTree(response.body());
+        } catch (Exception e) {
+            throw new AssertionError("Not JSON: " + response.body(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ database
+
+    public List<Map<String, Object>> query(String sql, Object... params) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+             var ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                        row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                    }
+                    rows.add(row);
+                }
+                return rows;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public long count(String table) {
+        return ((Number) query("SELECT count(*) AS n FROM " + table).get(0).get("n")).longValue();
+    }
+
+    /** Row counts of every table the intake writes, to prove a refused request wrote nothing. */
+    public Map<String, Long> tableCounts() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (String t : List.of("referral", "webhook_event", "referral_history", "outbox", "dead_letter")) {
+            m.put(t, count(t));
+        }
+        return m;
+    }
+
+    public Map<String, Object> referral(String code) {
+        List<Map<String, Object>> rows = query("SELECT * FROM referral WHERE code = ?", code);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    public void execute(String sql) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
+        Instant end = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(end)) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for " + what);
+            }
+        }
+        throw new AssertionError("Timed out after " + timeout.toSeconds() + " s waiting for " + what);
+    }
+
+    public void awaitState(String code, String state) {
+        await("referral " + code + " to be " + state, Duration.ofSeconds(20), () -> {
+            Map<String, Object> r = referral(code);
+            return r != null && state.equals(r.get("state"));
+        });
+    }
+}
