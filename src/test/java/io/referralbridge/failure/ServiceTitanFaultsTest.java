@@ -1,0 +1,148 @@
+package io.referralbridge.failure;
+
+import static io.referralbridge.support.BridgeUnderTest.referralEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.support.BridgeUnderTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What ServiceTitan does wrong in real life (429, 5xx, lost answers, revoked tokens), and what the bridge does then. */
+class ServiceTitanFaultsTest {
+
+    static final String BOOKINGS = "/bookings";
+    BridgeUnderTest bridge;
+
+    @BeforeEach
+    void start() {
+        bridge = BridgeUnderTest.start();
+    }
+
+    @AfterEach
+    void stop() {
+        bridge.close();
+    }
+
+    private int bookingPosts() {
+        return bridge.sandbox.requestCount("POST /crm/v2/tenant/{tenant}/booking-provider/{bp}/bookings");
+    }
+
+    @Test
+    void a429IsRetriedAfterItsRetryAfter() {
+        bridge.sandbox.injectFault(Fault.retryAfter("POST", BOOKINGS, 429, 2, 1));
+        long start = System.nanoTime();
+        assertEquals(202, bridge.sendWebhook("evt-429", referralEvent("RL-0001", "rl@example.com")).statusCode());
+        bridge.awaitState("RL-0001", "booked");
+        long waitedMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertTrue(waitedMs >= 2000, "waited only " + waitedMs + " ms; Retry-After said 2 s");
+        assertEquals(2, bookingPosts());
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("RL-0001").size());
+    }
+
+    @Test
+    void a503StormThatEndsStillBooksOnce() {
+        bridge.sandbox.injectFault(Fault.status(null, "/crm/", 503, 3));
+        assertEquals(202, bridge.sendWebhook("evt-503", referralEvent("STORM-0001", "s@example.com")).statusCode());
+        bridge.awaitState("STORM-0001", "booked");
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("STORM-0001").size());
+        assertEquals(0, bridge.count("dead_letter"));
+    }
+
+    @Test
+    void lostAnswersDoNotDuplicateTheBooking() {
+        // ServiceTitan creates the booking but the answer never arrives; the retry finds it by externalId.
+        bridge.sandbox.injectFault(new Fault("POST", BOOKINGS, 503, null, 1, 0, true));
+        assertEquals(202, bridge.sendWebhook("evt-lost", referralEvent("LOST-0001", "l@example.com")).statusCode());
+        bridge.awaitState("LOST-0001", "booked");
+        assertEquals(1, bookingPosts());
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("LOST-0001").size());
+        assertEquals(bridge.sandbox.bookingsWithExternalId("LOST-0001").get(0).path("id").asLong(),
+                ((Number) bridge.referral("LOST-0001").get("booking_id")).longValue());
+    }
+
+    @Test
+    void aStormLongerThanTheRetriesEndsInADeadLetterThatReplaysToOneBooking() {
+        // The create answer is lost every time: ServiceTitan holds the booking, the bridge never hears of it.
+        bridge.sandbox.injectFault(new Fault("POST", BOOKINGS, 503, null, 1, 0, true));
+        bridge.sandbox.injectFault(Fault.status(null, "/crm/", 503, 1000));
+        assertEquals(202, bridge.sendWebhook("evt-dead", referralEvent("DEAD-0001", "d@example.com")).statusCode());
+        bridge.awaitState("DEAD-0001", "failed");
+
+        HttpResponse<String> list = bridge.get("/admin/dead-letters", bridge.admin());
+        assertEquals(200, list.statusCode());
+        JsonNode letters = bridge.json(list).path("deadLetters");
+        assertEquals(1, letters.size(), list.body());
+        JsonNode letter = letters.get(0);
+        assertEquals("create-booking", letter.path("route_id").asText());
+        assertEquals("DEAD-0001", letter.path("code").asText());
+        assertEquals(5, letter.path("attempts").asInt(), "1 try + 4 redeliveries");
+        assertTrue(letter.path("cause").asText().contains("HTTP 503"), letter.toString());
+
+        bridge.sandbox.clearFaults();
+        HttpResponse<String> replay = bridge.post("/admin/dead-letters/" + letter.path("id").asLong() + "/replay",
+                new byte[0], bridge.admin());
+        assertEquals(200, replay.statusCode(), replay.body());
+        bridge.awaitState("DEAD-0001", "booked");
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("DEAD-0001").size(),
+                "the booking made during the storm is found, not made again");
+        assertEquals(0, bridge.json(bridge.get("/admin/dead-letters", bridge.admin())).path("deadLetters").size());
+
+        HttpResponse<String> again = bridge.post("/admin/dead-letters/" + letter.path("id").asLong() + "/replay",
+                new byte[0], bridge.admin());
+        assertEquals(409, again.statusCode());
+        assertEquals(404, bridge.post("/admin/dead-letters/999999/replay", new byte[0], bridge.admin()).statusCode());
+    }
+
+    @Test
+    void aRefusedBookingIsNotRetried() {
+        bridge.sandbox.injectFault(Fault.status("POST", BOOKINGS, 400, 1));
+        assertEquals(202, bridge.sendWebhook("evt-400", referralEvent("REF-0001", "r@example.com")).statusCode());
+        bridge.awaitState("REF-0001", "failed");
+        assertEquals(1, bookingPosts());
+        Map<String, Object> letter = bridge.query("SELECT attempts, cause FROM dead_letter").get(0);
+        assertEquals(1, ((Number) letter.get("attempts")).intValue());
+        assertTrue(((String) letter.get("cause")).startsWith("HTTP 400"));
+    }
+
+    @Test
+    void aRevokedTokenIsReplacedAndNoReferralIsLost() {
+        assertEquals(202, bridge.sendWebhook("evt-tok-1", referralEvent("TOK-0001", "t1@example.com")).statusCode());
+        bridge.awaitState("TOK-0001", "booked");
+        bridge.sandbox.revokeTokens();
+        assertEquals(202, bridge.sendWebhook("evt-tok-2", referralEvent("TOK-0002", "t2@example.com")).statusCode());
+        bridge.awaitState("TOK-0002", "booked");
+
+        assertEquals(2, bridge.sandbox.requestCount("POST /connect/token"), "one token, then one after the 401");
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("TOK-0002").size());
+        assertEquals(0, bridge.count("dead_letter"));
+    }
+
+    @Test
+    void webhooksAreAcceptedWhileServiceTitanIsDown() {
+        bridge.sandbox.injectFault(Fault.status(null, "/", 503, 1_000_000));
+        for (int i = 0; i < 5; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-down-" + i, referralEvent("DOWN-000" + i, "d" + i
+                    + "@example.com")).statusCode());
+        }
+        assertEquals(5, bridge.query("SELECT 1 FROM referral WHERE code LIKE 'DOWN-%'").size());
+        bridge.sandbox.clearFaults();
+        BridgeUnderTest.await("backlog replayed and booked", Duration.ofSeconds(40), () -> {
+            for (Map<String, Object> dl : bridge.query("SELECT id FROM dead_letter WHERE replayed_at IS NULL")) {
+                bridge.post("/admin/dead-letters/" + dl.get("id") + "/replay", new byte[0], bridge.admin());
+            }
+            return bridge.query("SELECT 1 FROM referral WHERE code LIKE 'DOWN-%' AND state = 'booked'").size() == 5;
+        });
+        for (int i = 0; i < 5; i++) {
+            assertEquals(1, bridge.sandbox.bookingsWithExternalId("DOWN-000" + i).size());
+        }
+    }
+}
