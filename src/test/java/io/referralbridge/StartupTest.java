@@ -1,0 +1,131 @@
+package io.referralbridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.referralbridge.config.ConfigurationException;
+import io.referralbridge.support.BridgeUnderTest;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.Test;
+
+/** Misconfiguration stops startup with a message that names what to fix. */
+class StartupTest {
+
+    private static ConfigurationException startupError(String profile, Map<String, String> overrides) {
+        Main main = Application.create(profile, Path.of("."));
+        overrides.forEach(main::addOverrideProperty);
+        Exception e = assertThrows(Exception.class, () -> {
+            try {
+                main.start();
+            } finally {
+                main.stop();
+            }
+        });
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConfigurationException c) {
+                return c;
+            }
+        }
+        throw new AssertionError("Startup failed without a ConfigurationException", e);
+    }
+
+    private static Map<String, String> devWithout(String key) {
+        Map<String, String> p = BridgeUnderTest.testProperties("http://127.0.0.1:1", "jdbc:postgresql://127.0.0.1:1/x",
+                0);
+        p.put(key, "");
+        return p;
+    }
+
+    @Test
+    void campaignWithoutBookingProvider() {
+        ConfigurationException e = startupError("dev", devWithout("bridge.campaign.17.booking-provider"));
+        assertEquals("Campaign 17 has no booking provider mapping: set bridge.campaign.17.booking-provider",
+                e.getMessage());
+    }
+
+    @Test
+    void campaignWithoutFirstTimeClientDefault() {
+        ConfigurationException e = startupError("dev", devWithout("bridge.campaign.17.is-first-time-client"));
+        assertTrue(e.getMessage().contains("Campaign 17") && e.getMessage().contains("is-first-time-client"),
+                e.getMessage());
+    }
+
+    @Test
+    void campaignWithoutSourceOrSummary() {
+        Map<String, String> p = devWithout("bridge.campaign.17.source");
+        p.put("bridge.campaign.17.source-field", "");
+        assertTrue(startupError("dev", p).getMessage().startsWith("Campaign 17 has no source mapping"));
+        Map<String, String> q = devWithout("bridge.campaign.17.summary");
+        q.put("bridge.campaign.17.summary-field", "");
+        assertTrue(startupError("dev", q).getMessage().startsWith("Campaign 17 has no summary mapping"));
+    }
+
+    @Test
+    void campaignWithAnInvalidPriority() {
+        Map<String, String> p = devWithout("bridge.campaign.17.priority");
+        p.put("bridge.campaign.17.priority", "Soonish");
+        assertTrue(startupError("dev", p).getMessage().contains("bridge.campaign.17.priority"));
+    }
+
+    @Test
+    void listedCampaignWithNoSettingsAtAll() {
+        Map<String, String> p = devWithout("bridge.campaigns");
+        p.put("bridge.campaigns", "17,18");
+        assertTrue(startupError("dev", p).getMessage().startsWith("Campaign 18 has no"));
+    }
+
+    @Test
+    void prodNamesEachMissingEnvironmentVariable() {
+        // Supplying the variables one by one, startup always names the next one missing.
+        Map<String, String> given = new LinkedHashMap<>();
+        List<String> expected = List.of("BRIDGE_WEBHOOK_SECRETS", "BRIDGE_ADMIN_TOKEN", "SERVICETITAN_TENANT_ID",
+                "SERVICETITAN_APP_KEY", "SERVICETITAN_CLIENT_ID", "SERVICETITAN_CLIENT_SECRET", "BRIDGE_DB_URL");
+        for (String variable : expected) {
+            ConfigurationException e = startupError("prod", given);
+            assertTrue(e.getMessage().contains("environment variable " + variable), e.getMessage());
+            String key = variable.toLowerCase().replace('_', '.');
+            key = switch (variable) {
+                case "BRIDGE_WEBHOOK_SECRETS" -> "bridge.webhook.secrets";
+                case "BRIDGE_ADMIN_TOKEN" -> "bridge.admin.token";
+                case "SERVICETITAN_TENANT_ID" -> "servicetitan.tenant-id";
+                case "SERVICETITAN_APP_KEY" -> "servicetitan.app-key";
+                case "SERVICETITAN_CLIENT_ID" -> "servicetitan.client-id";
+                case "SERVICETITAN_CLIENT_SECRET" -> "servicetitan.client-secret";
+                default -> key;
+            };
+            given.put(key, variable.equals("BRIDGE_WEBHOOK_SECRETS") ? BridgeUnderTest.WEBHOOK_SECRET : "x");
+        }
+    }
+
+    @Test
+    void theProcessExitsWithTheMessageWhenAVariableIsMissing() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Application.class.getName());
+        pb.environment().keySet().removeIf(k -> k.startsWith("BRIDGE_") || k.startsWith("SERVICETITAN_"));
+        pb.environment().put("BRIDGE_PROFILE", "prod");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the bridge must exit, not hang");
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.exitValue(), output);
+        assertTrue(output.contains("referral-bridge did not start: Missing required setting 'bridge.webhook.secrets' "
+                + "(environment variable BRIDGE_WEBHOOK_SECRETS)"), output);
+    }
+
+    @Test
+    void unknownProfile() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> Application.create("staging", Path.of(".")));
+        assertNotNull(e.getMessage());
+        assertTrue(e.getMessage().contains("Unknown profile 'staging'"), e.getMessage());
+    }
+}

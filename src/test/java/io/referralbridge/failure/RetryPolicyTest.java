@@ -1,0 +1,33 @@
+package io.referralbridge.failure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
+
+    @Test
+    void retryAfterInSeconds() {
+        assertEquals(3000L, RetryPolicy.parseRetryAfter("3", CLOCK));
+        assertEquals(0L, RetryPolicy.parseRetryAfter("-5", CLOCK));
+    }
+
+    @Test
+    void retryAfterAsAnHttpDate() {
+        assertEquals(90_000L, RetryPolicy.parseRetryAfter("Mon, 23 Nov 2026 10:01:30 GMT", CLOCK));
+        assertEquals(0L, RetryPolicy.parseRetryAfter("Mon, 23 Nov 2026 09:00:00 GMT", CLOCK));
+    }
+
+    @Test
+    void noOrUnreadableRetryAfterLeavesTheBackOffInCharge() {
+        assertNull(RetryPolicy.parseRetryAfter(null, CLOCK));
+        assertNull(RetryPolicy.parseRetryAfter("soon", CLOCK));
+    }
+}

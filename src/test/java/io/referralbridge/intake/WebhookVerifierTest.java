@@ -1,0 +1,88 @@
+package io.referralbridge.intake;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+
+import io.referralbridge.config.ConfigurationException;
+import io.referralbridge.web.HttpProblem;
+import org.junit.jupiter.api.Test;
+
+class WebhookVerifierTest {
+
+    static final String OLD = "whsec_" + Base64.getEncoder().encodeToString("old-secret-0123456789".getBytes());
+    static final String NEW = "whsec_" + Base64.getEncoder().encodeToString("new-secret-0123456789".getBytes());
+    static final long NOW = 1_800_000_000L;
+    static final byte[] BODY = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+
+    private static WebhookVerifier verifier(List<String> secrets) {
+        return new WebhookVerifier(WebhookVerifier.SCHEME_STANDARD, secrets, "X", 300, 1000,
+                Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+    }
+
+    private static String sig(String secret, long ts) {
+        return "v1," + WebhookVerifier.sign(WebhookVerifier.decodeSecret(secret), "msg_1", ts, BODY);
+    }
+
+    @Test
+    void acceptsEitherSecretDuringARotation() {
+        WebhookVerifier v = verifier(List.of(OLD, NEW));
+        assertDoesNotThrow(() -> v.verifyStandard("msg_1", String.valueOf(NOW), sig(OLD, NOW), BODY));
+        assertDoesNotThrow(() -> v.verifyStandard("msg_1", String.valueOf(NOW), sig(NEW, NOW), BODY));
+    }
+
+    @Test
+    void acceptsWhenAnyListedSignatureMatches() {
+        WebhookVerifier v = verifier(List.of(NEW));
+        String header = "v1,bm90LWl0 " + sig(NEW, NOW);
+        assertDoesNotThrow(() -> v.verifyStandard("msg_1", String.valueOf(NOW), header, BODY));
+    }
+
+    @Test
+    void refusesARetiredSecret() {
+        WebhookVerifier v = verifier(List.of(NEW));
+        HttpProblem p = assertThrows(HttpProblem.class,
+                () -> v.verifyStandard("msg_1", String.valueOf(NOW), sig(OLD, NOW), BODY));
+        assertEquals("invalid_signature", p.error());
+    }
+
+    @Test
+    void signatureCoversTheEventId() {
+        WebhookVerifier v = verifier(List.of(NEW));
+        assertThrows(HttpProblem.class, () -> v.verifyStandard("msg_2", String.valueOf(NOW), sig(NEW, NOW), BODY));
+    }
+
+    @Test
+    void timestampToleranceIsInclusive() {
+        WebhookVerifier v = verifier(List.of(NEW));
+        assertDoesNotThrow(() -> v.verifyStandard("msg_1", String.valueOf(NOW - 300), sig(NEW, NOW - 300), BODY));
+        HttpProblem p = assertThrows(HttpProblem.class,
+                () -> v.verifyStandard("msg_1", String.valueOf(NOW - 301), sig(NEW, NOW - 301), BODY));
+        assertEquals("stale_timestamp", p.error());
+    }
+
+    @Test
+    void sharedSecretHeaderScheme() {
+        WebhookVerifier v = new WebhookVerifier(WebhookVerifier.SCHEME_SHARED_SECRET, List.of("s3cret-value"),
+                "X-Webhook-Secret", 300, 1000, Clock.systemUTC());
+        assertDoesNotThrow(() -> v.verifySharedSecret("s3cret-value"));
+        assertEquals("invalid_signature", assertThrows(HttpProblem.class, () -> v.verifySharedSecret("nope")).error());
+        assertEquals("missing_signature", assertThrows(HttpProblem.class, () -> v.verifySharedSecret(null)).error());
+    }
+
+    @Test
+    void misconfigurationNamesTheSetting() {
+        assertEquals("Invalid setting 'bridge.webhook.scheme' = 'none': expected standard-webhooks or "
+                + "shared-secret-header", assertThrows(ConfigurationException.class, () -> new WebhookVerifier("none",
+                List.of(NEW), "X", 300, 1000, Clock.systemUTC())).getMessage());
+        assertThrows(ConfigurationException.class, () -> verifier(List.of()));
+        assertThrows(ConfigurationException.class, () -> verifier(List.of("whsec_c2hvcnQ=")));
+    }
+}
