@@ -63,6 +63,12 @@ public final class DeadLetters {
         payload.put("outboxId", task.id());
         payload.put("kind", task.kind());
         payload.put("referralId", task.referralId());
+        try {
+            // The webhook the referral came from, so the operator sees what was being processed.
+            payload.set("referral", referrals.load(task.referralId()).payload());
+        } catch (RuntimeException e) {
+            payload.put("referral", "unavailable: " + e.getMessage());
+        }
         String reason = describe(cause);
         OutboxTask failed = task;
         long id = Tx.run(ds, tx -> {

@@ -86,6 +86,9 @@ class ServiceTitanFaultsTest {
         assertEquals("DEAD-0001", letter.path("code").asText());
         assertEquals(5, letter.path("attempts").asInt(), "1 try + 4 redeliveries");
         assertTrue(letter.path("cause").asText().contains("HTTP 503"), letter.toString());
+        String stored = (String) bridge.query("SELECT payload FROM dead_letter").get(0).get("payload");
+        assertTrue(stored.contains("\"code\":\"DEAD-0001\"") && stored.contains("\"kind\":\"create_booking\""),
+                stored);
 
         bridge.sandbox.clearFaults();
         HttpResponse<String> replay = bridge.post("/admin/dead-letters/" + letter.path("id").asLong() + "/replay",
@@ -100,6 +103,18 @@ class ServiceTitanFaultsTest {
                 new byte[0], bridge.admin());
         assertEquals(409, again.statusCode());
         assertEquals(404, bridge.post("/admin/dead-letters/999999/replay", new byte[0], bridge.admin()).statusCode());
+    }
+
+    @Test
+    void aTimedOutCallIsRetried() {
+        bridge.close();
+        bridge = BridgeUnderTest.start(Map.of("servicetitan.response-timeout-ms", "500"));
+        bridge.sandbox.injectFault(new Fault("GET", BOOKINGS, 0, null, 1, 2000, false));
+        assertEquals(202, bridge.sendWebhook("evt-slow", referralEvent("SLOW-0001", "s@example.com")).statusCode());
+        bridge.awaitState("SLOW-0001", "booked");
+        assertEquals(2, bridge.sandbox.requestCount("GET /crm/v2/tenant/{tenant}/booking-provider/{bp}/bookings"),
+                "the look-up that timed out, then its retry");
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("SLOW-0001").size());
     }
 
     @Test
