@@ -22,6 +22,12 @@ import io.referralbridge.intake.ReferralParser;
 import io.referralbridge.intake.ReferralStore;
 import io.referralbridge.intake.WebhookVerifier;
 import io.referralbridge.outbox.Outbox;
+import io.referralbridge.platform.PlatformConnection;
+import io.referralbridge.platform.PlatformNotices;
+import io.referralbridge.platform.ReferralPlatformClient;
+import io.referralbridge.qualification.Qualification;
+import io.referralbridge.qualification.ServiceTitanPoller;
+import io.referralbridge.sandbox.ReferralPlatformSandbox;
 import io.referralbridge.sandbox.ServiceTitanSandbox;
 import io.referralbridge.servicetitan.ServiceTitanClient;
 import io.referralbridge.servicetitan.ServiceTitanConnection;
@@ -69,11 +75,18 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 clock);
         AdminAuth adminAuth = new AdminAuth(s.required("bridge.admin.token"));
         ServiceTitanConnection connection = ServiceTitanConnection.from(s);
+        PlatformConnection platform = PlatformConnection.from(s);
 
         if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {
             ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(ServiceTitanSandbox.Options.from(s));
             resources.push(sandbox);
             LOG.info("ServiceTitan sandbox listening on {}", sandbox.baseUrl());
+        }
+        if (s.getBoolean("bridge.sandbox.platform.enabled", false)) {
+            ReferralPlatformSandbox sandbox = ReferralPlatformSandbox.start(
+                    s.getInt("bridge.sandbox.platform.port", 0), s.required("platform.api-key"));
+            resources.push(sandbox);
+            LOG.info("Referral platform sandbox listening on {}", sandbox.baseUrl());
         }
         Database db = Database.open(s);
         resources.push(db);
@@ -94,7 +107,14 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
         r.bind("bookings", new BookingSteps(db.dataSource(), referrals, outbox, campaigns, mapper));
-        r.bind("serviceTitan", new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock));
+        ServiceTitanClient serviceTitan = new ServiceTitanClient(connection, context.createProducerTemplate(), json,
+                clock);
+        r.bind("serviceTitan", serviceTitan);
+        r.bind("poller", new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals));
+        r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
+                s.getInt("bridge.poll.evaluation-batch-size", 500)));
+        r.bind("referralPlatform", new ReferralPlatformClient(platform, context.createProducerTemplate(), json));
+        r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
         r.bind("retryPolicy", new RetryPolicy(s.getLong("bridge.retry.max-delay-ms", 60000), clock));
         r.bind("deadLetters", new DeadLetters(db.dataSource(), json, outbox, referrals));
         r.bind("adminAuth", adminAuth);

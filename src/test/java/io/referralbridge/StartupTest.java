@@ -79,8 +79,8 @@ class StartupTest {
     @Test
     void listedCampaignWithNoSettingsAtAll() {
         Map<String, String> p = devWithout("bridge.campaigns");
-        p.put("bridge.campaigns", "17,18");
-        assertTrue(startupError("dev", p).getMessage().startsWith("Campaign 18 has no"));
+        p.put("bridge.campaigns", "17,99");
+        assertTrue(startupError("dev", p).getMessage().startsWith("Campaign 99 has no"));
     }
 
     @Test
@@ -88,7 +88,8 @@ class StartupTest {
         // Supplying the variables one by one, startup always names the next one missing.
         Map<String, String> given = new LinkedHashMap<>();
         List<String> expected = List.of("BRIDGE_WEBHOOK_SECRETS", "BRIDGE_ADMIN_TOKEN", "SERVICETITAN_TENANT_ID",
-                "SERVICETITAN_APP_KEY", "SERVICETITAN_CLIENT_ID", "SERVICETITAN_CLIENT_SECRET", "BRIDGE_DB_URL");
+                "SERVICETITAN_APP_KEY", "SERVICETITAN_CLIENT_ID", "SERVICETITAN_CLIENT_SECRET", "PLATFORM_BASE_URL",
+                "PLATFORM_API_KEY", "BRIDGE_DB_URL");
         for (String variable : expected) {
             ConfigurationException e = startupError("prod", given);
             assertTrue(e.getMessage().contains("environment variable " + variable), e.getMessage());
@@ -100,6 +101,8 @@ class StartupTest {
                 case "SERVICETITAN_APP_KEY" -> "servicetitan.app-key";
                 case "SERVICETITAN_CLIENT_ID" -> "servicetitan.client-id";
                 case "SERVICETITAN_CLIENT_SECRET" -> "servicetitan.client-secret";
+                case "PLATFORM_BASE_URL" -> "platform.base-url";
+                case "PLATFORM_API_KEY" -> "platform.api-key";
                 default -> key;
             };
             given.put(key, variable.equals("BRIDGE_WEBHOOK_SECRETS") ? BridgeUnderTest.WEBHOOK_SECRET : "x");

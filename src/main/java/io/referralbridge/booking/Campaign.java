@@ -22,5 +22,21 @@ public record Campaign(
         String summaryDefault,
         JsonPointer summaryField,
         boolean firstTimeClient,
-        List<SummaryExtra> summaryExtras) {
+        List<SummaryExtra> summaryExtras,
+        Qualification qualification) {
+
+    /**
+     * When a referral of this campaign qualifies: {@code option} is none, booking_becomes_job, job_status or revenue;
+     * {@code statuses} the job statuses that count (job_status); {@code minTotal} and/or {@code paidInFull} the revenue
+     * milestone; {@code review} holds qualified referrals for an operator's approval.
+     */
+    public record Qualification(String option, List<String> statuses, java.math.BigDecimal minTotal,
+                                boolean paidInFull, boolean review) {
+
+        public static final List<String> OPTIONS = List.of("none", "booking_becomes_job", "job_status", "revenue");
+
+        public static Qualification manualOnly() {
+            return new Qualification("none", List.of(), null, false, false);
+        }
+    }
 }

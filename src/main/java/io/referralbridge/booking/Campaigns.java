@@ -98,7 +98,34 @@ public final class Campaigns {
                 summary,
                 PlatformFields.parseOptional(p + "summary-field", summaryField),
                 Settings.parseBoolean(p + "is-first-time-client", firstTime),
-                List.copyOf(extras));
+                List.copyOf(extras),
+                qualification(s, id, p));
+    }
+
+    static Campaign.Qualification qualification(Settings s, String id, String p) {
+        String option = s.get(p + "qualification", "none");
+        if (!Campaign.Qualification.OPTIONS.contains(option)) {
+            throw invalid(id, p + "qualification", option, "one of " + Campaign.Qualification.OPTIONS);
+        }
+        List<String> statuses = s.getList(p + "qualify-statuses");
+        if (option.equals("job_status") && statuses.isEmpty()) {
+            statuses = List.of("Completed");
+        }
+        java.math.BigDecimal minTotal = null;
+        String total = s.optional(p + "revenue-min-total").orElse(null);
+        if (total != null) {
+            try {
+                minTotal = new java.math.BigDecimal(total);
+            } catch (NumberFormatException e) {
+                throw invalid(id, p + "revenue-min-total", total, "an amount such as 250.00");
+            }
+        }
+        boolean paidInFull = s.getBoolean(p + "revenue-paid-in-full", false);
+        if (option.equals("revenue") && minTotal == null && !paidInFull) {
+            throw missing(id, "revenue milestone", p + "revenue-min-total or " + p + "revenue-paid-in-full=true");
+        }
+        return new Campaign.Qualification(option, List.copyOf(statuses), minTotal, paidInFull,
+                s.getBoolean(p + "review", false));
     }
 
     private static Long optionalId(Settings s, String campaign, String key) {

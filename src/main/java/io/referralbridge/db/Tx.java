@@ -77,6 +77,10 @@ public final class Tx {
         }
     }
 
+    public java.sql.Array array(String type, Object[] values) throws SQLException {
+        return connection.createArrayOf(type, values);
+    }
+
     public Map<String, Object> one(String sql, Object... params) throws SQLException {
         List<Map<String, Object>> rows = query(sql, params);
         return rows.isEmpty() ? null : rows.get(0);

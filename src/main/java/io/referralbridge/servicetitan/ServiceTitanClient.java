@@ -94,6 +94,23 @@ public final class ServiceTitanClient {
                 null);
     }
 
+    // ---- export feeds (incremental sync) ----
+
+    /**
+     * One page of an export feed ({@code bookings}, {@code jobs} or {@code invoices}) after the continuation token
+     * {@code from} (null: from the beginning). Answer: {@code {data: [...], hasMore, continueFrom}}.
+     */
+    public JsonNode export(String feed, String from) throws Exception {
+        String module = switch (feed) {
+            case "bookings" -> "crm";
+            case "jobs" -> "jpm";
+            case "invoices" -> "accounting";
+            default -> throw new IllegalArgumentException("Unknown export feed " + feed);
+        };
+        return get("/" + module + "/v2/tenant/" + conn.tenantId() + "/export/" + feed,
+                params("from", from == null ? "" : from, "includeRecentChanges", "false"));
+    }
+
     // ---- generic calls ----
 
     public JsonNode get(String path, Map<String, String> query) throws Exception {

@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.referralbridge.Application;
 import io.referralbridge.intake.WebhookVerifier;
+import io.referralbridge.sandbox.ReferralPlatformSandbox;
 import io.referralbridge.sandbox.ServiceTitanSandbox;
 import org.apache.camel.main.Main;
 import org.apache.camel.test.AvailablePortFinder;
@@ -42,19 +43,25 @@ public final class BridgeUnderTest implements AutoCloseable {
     public static final String APP_KEY = "test-app-key";
     public static final String CLIENT_ID = "test-client";
     public static final String CLIENT_SECRET = "test-client-secret";
+    public static final String PLATFORM_KEY = "test-platform-key";
 
     public final ServiceTitanSandbox sandbox;
-    public final Main main;
+    public final ReferralPlatformSandbox platform;
+    public Main main;
     public final int port;
     public final String jdbcUrl;
+    private final Map<String, String> properties;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
 
-    private BridgeUnderTest(ServiceTitanSandbox sandbox, Main main, int port, String jdbcUrl) {
+    private BridgeUnderTest(ServiceTitanSandbox sandbox, ReferralPlatformSandbox platform, Main main, int port,
+                            String jdbcUrl, Map<String, String> properties) {
         this.sandbox = sandbox;
+        this.platform = platform;
         this.main = main;
         this.port = port;
         this.jdbcUrl = jdbcUrl;
+        this.properties = properties;
     }
 
     public static BridgeUnderTest start() {
@@ -64,19 +71,36 @@ public final class BridgeUnderTest implements AutoCloseable {
     public static BridgeUnderTest start(Map<String, String> extra) {
         ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(new ServiceTitanSandbox.Options(0, TENANT, APP_KEY,
                 CLIENT_ID, CLIENT_SECRET, 900, 500));
+        ReferralPlatformSandbox platform = ReferralPlatformSandbox.start(0, PLATFORM_KEY);
         String jdbcUrl = TestDatabase.newDatabase();
         int port = AvailablePortFinder.getNextAvailable();
         Map<String, String> props = testProperties(sandbox.baseUrl(), jdbcUrl, port);
+        props.put("platform.base-url", platform.baseUrl());
         props.putAll(extra);
+        try {
+            return new BridgeUnderTest(sandbox, platform, startMain(props), port, jdbcUrl, props);
+        } catch (RuntimeException e) {
+            sandbox.close();
+            platform.close();
+            throw e;
+        }
+    }
+
+    private static Main startMain(Map<String, String> props) {
         Main main = Application.create("dev", Path.of("."));
         props.forEach(main::addOverrideProperty);
         try {
             main.start();
+            return main;
         } catch (Exception e) {
-            sandbox.close();
             throw new IllegalStateException("Bridge did not start", e);
         }
-        return new BridgeUnderTest(sandbox, main, port, jdbcUrl);
+    }
+
+    /** Stops the bridge and starts it again on the same database and sandboxes, as after a crash or deploy. */
+    public void restart() {
+        main.stop();
+        main = startMain(properties);
     }
 
     public static Map<String, String> testProperties(String sandboxUrl, String jdbcUrl, int port) {
@@ -101,6 +125,25 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("bridge.retry.initial-delay-ms", "50");
         p.put("bridge.retry.max-delay-ms", "3000");
         p.put("camel.main.jmxEnabled", "false");
+        p.put("bridge.sandbox.platform.enabled", "false");
+        p.put("platform.api-key", PLATFORM_KEY);
+        p.put("bridge.poll.trigger", "trigger.repeatInterval=200");
+        // One campaign per qualification option (17, from application.properties, is job_status Completed).
+        p.put("bridge.campaigns", "17,18,19,20,21");
+        for (String id : List.of("18", "19", "20", "21")) {
+            p.put("bridge.campaign." + id + ".booking-provider", "42");
+            p.put("bridge.campaign." + id + ".source", "Referral program");
+            p.put("bridge.campaign." + id + ".summary", "Referral");
+            p.put("bridge.campaign." + id + ".is-first-time-client", "true");
+        }
+        p.put("bridge.campaign.18.qualification", "booking_becomes_job");
+        p.put("bridge.campaign.19.qualification", "revenue");
+        p.put("bridge.campaign.19.revenue-min-total", "500.00");
+        p.put("bridge.campaign.19.revenue-paid-in-full", "true");
+        p.put("bridge.campaign.20.qualification", "none");
+        p.put("bridge.campaign.21.qualification", "job_status");
+        p.put("bridge.campaign.21.qualify-statuses", "Completed");
+        p.put("bridge.campaign.21.review", "true");
         return p;
     }
 
@@ -110,6 +153,7 @@ public final class BridgeUnderTest implements AutoCloseable {
             main.stop();
         } finally {
             sandbox.close();
+            platform.close();
         }
     }
 
@@ -117,17 +161,21 @@ public final class BridgeUnderTest implements AutoCloseable {
 
     /** A referral.joined event as the platform sends it (shared/referral-platform.md). */
     public static String referralEvent(String code, String email) {
+        return referralEvent(code, email, 17);
+    }
+
+    public static String referralEvent(String code, String email, int campaign) {
         return """
                 {"type": "referral.joined", "created_at": "2026-11-23T10:15:00Z",
                  "data": {"id": 84211, "first_name": "Dana", "last_name": "Whitfield", "email": "%s",
                           "phone": "+1 555 0100", "code": "%s",
                           "referral_link": "https://refer.example.com/r/%s", "source": "referral landing page",
-                          "campaign": {"id": 17, "name": "Spring HVAC tune-up"},
+                          "campaign": {"id": %d, "name": "Spring HVAC tune-up"},
                           "referred_by": {"id": 80007, "first_name": "Sam", "last_name": "Ortiz",
                                           "email": "sam.ortiz@example.com", "code": "SAM-55XA"},
                           "fields": {"street": "12 Elm St", "city": "Tulsa", "state": "OK", "zip": "74103",
                                      "service_needed": "AC not cooling"}}}
-                """.formatted(email, code, code);
+                """.formatted(email, code, code, campaign);
     }
 
     public HttpResponse<String> sendWebhook(String eventId, String body) {
@@ -244,6 +292,10 @@ public final class BridgeUnderTest implements AutoCloseable {
             }
         }
         throw new AssertionError("Timed out after " + timeout.toSeconds() + " s waiting for " + what);
+    }
+
+    public long bookingId(String code) {
+        return ((Number) referral(code).get("booking_id")).longValue();
     }
 
     public void awaitState(String code, String state) {

@@ -1,0 +1,45 @@
+package io.referralbridge.qualification;
+
+import java.math.BigDecimal;
+
+import io.referralbridge.booking.Campaign;
+
+/**
+ * What ServiceTitan has shown of one referral so far, with its campaign's qualification option: the facts the
+ * qualification router decides on. The predicates are what the router's {@code when} clauses read.
+ */
+public record ReferralProgress(long id, String code, String campaignId, String state, Long jobId, String jobStatus,
+                               BigDecimal invoiceTotal, BigDecimal invoiceBalance, int invoiceCount,
+                               Campaign.Qualification rule) {
+
+    public String option() {
+        return rule.option();
+    }
+
+    public boolean hasJob() {
+        return jobId != null;
+    }
+
+    public boolean jobReachedStatus() {
+        return hasJob() && jobStatus != null && rule.statuses().contains(jobStatus);
+    }
+
+    public boolean jobCanceled() {
+        return hasJob() && "Canceled".equals(jobStatus);
+    }
+
+    /** The revenue milestone: invoices totalling at least the minimum, and/or paid in full, as configured. */
+    public boolean revenueReached() {
+        if (!hasJob() || invoiceCount == 0) {
+            return false;
+        }
+        boolean totalOk = rule.minTotal() == null || invoiceTotal.compareTo(rule.minTotal()) >= 0;
+        boolean paidOk = !rule.paidInFull() || invoiceBalance.signum() == 0;
+        return totalOk && paidOk;
+    }
+
+    /** Already qualified (or further): the router must not qualify it again. */
+    public boolean settled() {
+        return state.equals("qualified") || state.equals("platform_notified") || state.equals("pending_review");
+    }
+}

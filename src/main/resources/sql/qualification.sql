@@ -1,0 +1,66 @@
+-- Named queries of the ServiceTitan poll and the qualification router.
+
+-- name: cursor
+-- (feed)
+SELECT continue_from FROM poll_cursor WHERE feed = ?
+
+-- name: save-cursor
+-- (feed, continue_from)
+INSERT INTO poll_cursor (feed, continue_from) VALUES (?, ?)
+ON CONFLICT (feed) DO UPDATE SET continue_from = EXCLUDED.continue_from, updated_at = now()
+
+-- name: by-bookings
+-- (booking_ids[])
+SELECT id, booking_id, job_id, state FROM referral WHERE booking_id = ANY (?)
+
+-- name: by-jobs
+-- (booking_ids[], job_ids[])
+SELECT id, booking_id, job_id, state FROM referral WHERE booking_id = ANY (?) OR job_id = ANY (?)
+
+-- name: by-job-ids
+-- (job_ids[])
+SELECT id, job_id FROM referral WHERE job_id = ANY (?)
+
+-- name: set-job
+-- (job_id, job_status, referral_id): job_status is kept when the change carries none (a booking row)
+UPDATE referral SET job_id = ?, job_status = coalesce(?, job_status), needs_evaluation = true, updated_at = now()
+WHERE id = ?
+
+-- name: upsert-invoice
+-- (invoice_id, referral_id, total, balance, active)
+INSERT INTO referral_invoice (invoice_id, referral_id, total, balance, active) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (invoice_id) DO UPDATE SET total = EXCLUDED.total, balance = EXCLUDED.balance, active = EXCLUDED.active
+
+-- name: flag
+-- (referral_id)
+UPDATE referral SET needs_evaluation = true WHERE id = ?
+
+-- name: to-evaluate
+-- (limit)
+SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status,
+       coalesce(sum(i.total) FILTER (WHERE i.active), 0)   AS invoice_total,
+       coalesce(sum(i.balance) FILTER (WHERE i.active), 0) AS invoice_balance,
+       count(i.invoice_id) FILTER (WHERE i.active)          AS invoice_count
+FROM referral r LEFT JOIN referral_invoice i ON i.referral_id = r.id
+WHERE r.needs_evaluation
+GROUP BY r.id ORDER BY r.id LIMIT ?
+
+-- name: evaluated
+-- (referral_id)
+UPDATE referral SET needs_evaluation = false WHERE id = ?
+
+-- name: set-qualified
+-- (milestone, referral_id)
+UPDATE referral SET milestone = ?, qualified_at = now(), not_qualified_reason = NULL WHERE id = ?
+
+-- name: set-not-qualified
+-- (reason, referral_id)
+UPDATE referral SET not_qualified_reason = ? WHERE id = ?
+
+-- name: set-notified
+-- (referral_id)
+UPDATE referral SET notified_at = now() WHERE id = ?
+
+-- name: for-notice
+-- (referral_id)
+SELECT id, code, milestone, job_id FROM referral WHERE id = ?

@@ -1,0 +1,250 @@
+package io.referralbridge.qualification;
+
+import static io.referralbridge.support.BridgeUnderTest.referralEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.support.BridgeUnderTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Webhook -> booking -> ServiceTitan work (the sandbox converts bookings, moves job statuses, sets invoices) -> the
+ * right referrals qualify, and the referral platform sandbox hears of each exactly once.
+ */
+class QualificationTest {
+
+    BridgeUnderTest bridge;
+
+    @BeforeEach
+    void start() {
+        bridge = BridgeUnderTest.start();
+    }
+
+    @AfterEach
+    void stop() {
+        bridge.close();
+    }
+
+    private long bookAndConvert(String code, int campaign) {
+        assertEquals(202, bridge.sendWebhook("evt-" + code, referralEvent(code, code.toLowerCase() + "@example.com",
+                campaign)).statusCode());
+        bridge.awaitState(code, "booked");
+        return bridge.sandbox.convertBooking(bridge.bookingId(code)).path("id").asLong();
+    }
+
+    /** Lets the poller run a few cycles, so "nothing happened" is a real observation. */
+    private void pollCycles() throws InterruptedException {
+        Thread.sleep(1200);
+    }
+
+    @Test
+    void jobStatusOption() throws Exception {
+        long job = bookAndConvert("JS-0001", 17);
+        bridge.awaitState("JS-0001", "job_created");
+        bridge.sandbox.setJobStatus(job, "InProgress");
+        pollCycles();
+        assertEquals("job_created", bridge.referral("JS-0001").get("state"), "InProgress is not the milestone");
+        assertEquals(0, bridge.platform.deliveries("JS-0001"));
+
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.awaitState("JS-0001", "platform_notified");
+        assertEquals(1, bridge.platform.deliveries("JS-0001"));
+        assertEquals("job_status:Completed", bridge.referral("JS-0001").get("milestone"));
+
+        bridge.sandbox.setJobStatus(job, "Completed"); // the feed repeats rows; nothing is told twice
+        pollCycles();
+        assertEquals(1, bridge.platform.deliveries("JS-0001"));
+        assertEquals(0, bridge.platform.duplicates());
+    }
+
+    @Test
+    void bookingBecomesJobOption() throws Exception {
+        assertEquals(202, bridge.sendWebhook("evt-bj-1", referralEvent("BJ-0001", "bj@example.com", 18)).statusCode());
+        bridge.awaitState("BJ-0001", "booked");
+        pollCycles();
+        assertEquals("booked", bridge.referral("BJ-0001").get("state"));
+
+        bridge.sandbox.convertBooking(bridge.bookingId("BJ-0001"));
+        bridge.awaitState("BJ-0001", "platform_notified");
+        assertEquals(1, bridge.platform.deliveries("BJ-0001"));
+    }
+
+    @Test
+    void revenueOption() throws Exception {
+        long job = bookAndConvert("RV-0001", 19);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.sandbox.setInvoice(job, "450.00", "0.00");
+        pollCycles();
+        assertEquals("job_created", bridge.referral("RV-0001").get("state"), "450.00 is under the 500.00 minimum");
+
+        bridge.sandbox.setInvoice(job, "650.00", "650.00");
+        pollCycles();
+        assertEquals("job_created", bridge.referral("RV-0001").get("state"), "not paid yet");
+
+        bridge.sandbox.setInvoice(job, "650.00", "0.00");
+        bridge.awaitState("RV-0001", "platform_notified");
+        assertEquals("revenue", bridge.referral("RV-0001").get("milestone"));
+        assertEquals(1, bridge.platform.deliveries("RV-0001"));
+    }
+
+    @Test
+    void noneOptionQualifiesOnlyByHand() throws Exception {
+        long job = bookAndConvert("NO-0001", 20);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        pollCycles();
+        assertEquals("job_created", bridge.referral("NO-0001").get("state"));
+        assertEquals(0, bridge.platform.deliveries("NO-0001"));
+
+        HttpResponse<String> r = bridge.post("/api/referrals/NO-0001/qualify", new byte[0], bridge.admin());
+        assertEquals(200, r.statusCode(), r.body());
+        bridge.awaitState("NO-0001", "platform_notified");
+        assertEquals("manual", bridge.referral("NO-0001").get("milestone"));
+        assertEquals(409, bridge.post("/api/referrals/NO-0001/qualify", new byte[0], bridge.admin()).statusCode());
+        assertEquals(401, bridge.post("/api/referrals/NO-0001/qualify", new byte[0], Map.of()).statusCode());
+        assertEquals(404, bridge.post("/api/referrals/NOPE/qualify", new byte[0], bridge.admin()).statusCode());
+        pollCycles();
+        assertEquals(1, bridge.platform.deliveries("NO-0001"));
+    }
+
+    @Test
+    void canceledJobIsNotQualifiedUnlessItLaterReachesTheMilestone() throws Exception {
+        long job = bookAndConvert("CX-0001", 17);
+        bridge.sandbox.setJobStatus(job, "Canceled");
+        bridge.awaitState("CX-0001", "not_qualified");
+        assertEquals("job canceled", bridge.referral("CX-0001").get("not_qualified_reason"));
+        assertEquals(0, bridge.platform.deliveries("CX-0001"));
+
+        bridge.sandbox.setJobStatus(job, "Completed"); // reopened and done after all
+        bridge.awaitState("CX-0001", "platform_notified");
+        assertNull(bridge.referral("CX-0001").get("not_qualified_reason"));
+        assertEquals(1, bridge.platform.deliveries("CX-0001"));
+    }
+
+    @Test
+    void reviewApproveAndReject() throws Exception {
+        long a = bookAndConvert("RA-0001", 21);
+        long b = bookAndConvert("RB-0001", 21);
+        bridge.sandbox.setJobStatus(a, "Completed");
+        bridge.sandbox.setJobStatus(b, "Completed");
+        bridge.awaitState("RA-0001", "pending_review");
+        bridge.awaitState("RB-0001", "pending_review");
+        pollCycles();
+        assertEquals(0, bridge.platform.deliveries("RA-0001"), "nothing is told before the review");
+
+        assertEquals(200, bridge.post("/api/referrals/RA-0001/approve", new byte[0], bridge.admin()).statusCode());
+        assertEquals(200, bridge.post("/api/referrals/RB-0001/reject", new byte[0], bridge.admin()).statusCode());
+        bridge.awaitState("RA-0001", "platform_notified");
+        assertEquals("not_qualified", bridge.referral("RB-0001").get("state"));
+        assertEquals(409, bridge.post("/api/referrals/RB-0001/approve", new byte[0], bridge.admin()).statusCode());
+        pollCycles();
+        assertEquals(1, bridge.platform.deliveries("RA-0001"));
+        assertEquals(0, bridge.platform.deliveries("RB-0001"));
+    }
+
+    @Test
+    void aPlatformOutageThatEndsDeliversOnce() throws Exception {
+        bridge.platform.injectFault(Fault.status(null, "/", 503, 3));
+        long job = bookAndConvert("PO-0001", 17);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.awaitState("PO-0001", "platform_notified");
+        assertEquals(1, bridge.platform.deliveries("PO-0001"));
+        assertEquals(0, bridge.platform.duplicates());
+    }
+
+    @Test
+    void aLostPlatformAnswerIsNotARewardPaidTwice() throws Exception {
+        // The platform records the qualification, then the answer is lost: the retry gets 409, taken as told.
+        bridge.platform.injectFault(new Fault("PUT", "/qualification", 503, null, 1, 0, true));
+        long job = bookAndConvert("LA-0001", 17);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.awaitState("LA-0001", "platform_notified");
+        assertTrue(bridge.platform.isQualified("LA-0001"));
+        assertEquals(1, bridge.platform.qualifiedCount());
+    }
+
+    @Test
+    void crashBetweenQualifiedAndToldTellsOnceAfterRestart() throws Exception {
+        bridge.platform.injectFault(Fault.status(null, "/", 503, 1_000_000));
+        long job = bookAndConvert("CR-0001", 17);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.awaitState("CR-0001", "qualified");
+        bridge.restart();
+        // The earlier attempts may have ended in the dead-letter channel; the outbox row is there either way.
+        bridge.platform.clearFaults();
+        BridgeUnderTest.await("told after restart", Duration.ofSeconds(30), () -> {
+            for (Map<String, Object> dl : bridge.query("SELECT id FROM dead_letter WHERE replayed_at IS NULL")) {
+                bridge.post("/admin/dead-letters/" + dl.get("id") + "/replay", new byte[0], bridge.admin());
+            }
+            return "platform_notified".equals(bridge.referral("CR-0001").get("state"));
+        });
+        bridge.restart();
+        pollCycles();
+        assertEquals(1, bridge.platform.qualifiedCount());
+        assertEquals(0, bridge.platform.duplicates());
+        assertEquals(1L, ((Number) bridge.query("SELECT count(*) AS n FROM outbox o JOIN referral r ON "
+                + "r.id = o.referral_id WHERE r.code = 'CR-0001' AND o.kind = 'notify_platform'").get(0).get("n"))
+                .longValue());
+    }
+
+    @Test
+    void tenThousandUnrelatedChangesQualifyOnlyTheOneReferral() throws Exception {
+        long job = bookAndConvert("TK-0001", 17);
+        bridge.awaitState("TK-0001", "job_created");
+        bridge.sandbox.addUnrelatedJobs(5_000);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.sandbox.addUnrelatedJobs(5_000);
+        bridge.awaitState("TK-0001", "platform_notified");
+        assertEquals(1, bridge.platform.qualifiedCount());
+        assertEquals(1L, ((Number) bridge.query("SELECT count(*) AS n FROM referral").get(0).get("n")).longValue());
+    }
+
+    @Test
+    void anIdleCycleCostsOneRequestPerFeedWhateverTheOpenReferrals() throws Exception {
+        // 100,000 open referrals waiting for their jobs, and nothing changes in ServiceTitan.
+        bridge.execute("INSERT INTO referral (code, campaign_id, first_name, email, payload, state, booking_id) "
+                + "SELECT 'OPEN-' || g, '17', 'A', 'a@example.com', '{}'::jsonb, 'booked', 900000 + g "
+                + "FROM generate_series(1, 100000) g");
+        pollCycles();
+        String[] feeds = {"GET /crm/v2/tenant/{tenant}/export/bookings", "GET /jpm/v2/tenant/{tenant}/export/jobs",
+                "GET /accounting/v2/tenant/{tenant}/export/invoices"};
+        int[] before = new int[3];
+        for (int i = 0; i < 3; i++) {
+            before[i] = bridge.sandbox.requestCount(feeds[i]);
+        }
+        Thread.sleep(2000);
+        int cycles = bridge.sandbox.requestCount(feeds[1]) - before[1];
+        assertTrue(cycles >= 3, "the poll runs on its 200 ms interval; cycles seen: " + cycles);
+        for (int i = 0; i < 3; i++) {
+            int requests = bridge.sandbox.requestCount(feeds[i]) - before[i];
+            assertTrue(Math.abs(requests - cycles) <= 1, feeds[i] + ": " + requests + " requests in " + cycles
+                    + " cycles");
+        }
+        assertEquals(0, bridge.sandbox.requestCount("GET /jpm/v2/tenant/{tenant}/jobs"), "no per-referral look-ups");
+    }
+
+    @Test
+    void referralViewShowsTheHistory() throws Exception {
+        long job = bookAndConvert("VW-0001", 17);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.awaitState("VW-0001", "platform_notified");
+        HttpResponse<String> r = bridge.get("/api/referrals/VW-0001", bridge.admin());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode view = bridge.json(r);
+        assertEquals("platform_notified", view.path("state").asText());
+        List<String> states = new java.util.ArrayList<>();
+        view.path("history").forEach(h -> states.add(h.path("to_state").asText()));
+        assertEquals(List.of("received", "booking_requested", "booked", "job_created", "qualified",
+                "platform_notified"), states);
+        assertEquals(403, bridge.get("/api/referrals/VW-0001", Map.of("Authorization", "Bearer x")).statusCode());
+    }
+}
