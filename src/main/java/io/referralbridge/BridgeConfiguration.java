@@ -26,6 +26,7 @@ import io.referralbridge.platform.PlatformConnection;
 import io.referralbridge.platform.PlatformNotices;
 import io.referralbridge.platform.ReferralPlatformClient;
 import io.referralbridge.qualification.Qualification;
+import io.referralbridge.qualification.Reports;
 import io.referralbridge.qualification.ServiceTitanPoller;
 import io.referralbridge.sandbox.ReferralPlatformSandbox;
 import io.referralbridge.sandbox.ServiceTitanSandbox;
@@ -113,6 +114,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("poller", new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals));
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size", 500)));
+        r.bind("reports", new Reports(db.dataSource()));
         r.bind("referralPlatform", new ReferralPlatformClient(platform, context.createProducerTemplate(), json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
         r.bind("retryPolicy", new RetryPolicy(s.getLong("bridge.retry.max-delay-ms", 60000), clock));

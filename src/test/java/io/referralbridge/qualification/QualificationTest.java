@@ -233,6 +233,54 @@ class QualificationTest {
     }
 
     @Test
+    void reportSummaryAndLists() throws Exception {
+        long j1 = bookAndConvert("RP-0001", 17);
+        bookAndConvert("RP-0002", 17);
+        assertEquals(202, bridge.sendWebhook("evt-rp-3", referralEvent("RP-0003", "rp3@example.com", 18))
+                .statusCode());
+        bridge.sandbox.setJobStatus(j1, "Completed");
+        bridge.awaitState("RP-0001", "platform_notified");
+        bridge.awaitState("RP-0003", "booked");
+
+        HttpResponse<String> r = bridge.get("/api/reports/summary?campaign=17", bridge.admin());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode c17 = bridge.json(r).path("campaigns").get(0);
+        assertEquals("17", c17.path("campaign_id").asText());
+        assertEquals(2, c17.path("joined").asInt());
+        assertEquals(2, c17.path("booked").asInt());
+        assertEquals(2, c17.path("became_jobs").asInt());
+        assertEquals(1, c17.path("qualified").asInt());
+        assertEquals(1, c17.path("platform_notified").asInt());
+        assertEquals(0.5, c17.path("qualification_rate").asDouble());
+        assertTrue(c17.path("median_seconds_to_qualify").asDouble() > 0);
+        assertEquals(1, bridge.json(r).path("campaigns").size(), "filtered to campaign 17");
+
+        JsonNode all = bridge.json(bridge.get("/api/reports/summary?from=2000-01-01", bridge.admin()));
+        assertEquals(2, all.path("campaigns").size());
+        JsonNode none = bridge.json(bridge.get("/api/reports/summary?to=2000-01-01", bridge.admin()));
+        assertEquals(0, none.path("campaigns").size());
+        assertEquals(400, bridge.get("/api/reports/summary?from=yesterday", bridge.admin()).statusCode());
+
+        JsonNode byQualified = bridge.json(bridge.get("/api/referrals?sort=qualified", bridge.admin()));
+        assertEquals(1, byQualified.path("referrals").size());
+        assertEquals("RP-0001", byQualified.path("referrals").get(0).path("code").asText());
+        JsonNode byJoined = bridge.json(bridge.get("/api/referrals?sort=joined&limit=2", bridge.admin()));
+        assertEquals("RP-0003", byJoined.path("referrals").get(0).path("code").asText(), "newest first");
+        assertEquals(2, byJoined.path("referrals").size());
+    }
+
+    @Test
+    void inboundWebhookModeSendsTheCodeAlone() throws Exception {
+        bridge.close();
+        bridge = BridgeUnderTest.start(Map.of("platform.mode", "inbound-webhook",
+                "platform.inbound-webhook-url", "${platform}/webhook/tok-123/qualify"));
+        long job = bookAndConvert("IW-0001", 17);
+        bridge.sandbox.setJobStatus(job, "Completed");
+        bridge.awaitState("IW-0001", "platform_notified");
+        assertEquals(1, bridge.platform.deliveries("IW-0001"));
+    }
+
+    @Test
     void referralViewShowsTheHistory() throws Exception {
         long job = bookAndConvert("VW-0001", 17);
         bridge.sandbox.setJobStatus(job, "Completed");

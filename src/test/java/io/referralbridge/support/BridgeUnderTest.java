@@ -76,7 +76,8 @@ public final class BridgeUnderTest implements AutoCloseable {
         int port = AvailablePortFinder.getNextAvailable();
         Map<String, String> props = testProperties(sandbox.baseUrl(), jdbcUrl, port);
         props.put("platform.base-url", platform.baseUrl());
-        props.putAll(extra);
+        // "${platform}" in a value stands for this run's referral platform sandbox.
+        extra.forEach((k, v) -> props.put(k, v.replace("${platform}", platform.baseUrl())));
         try {
             return new BridgeUnderTest(sandbox, platform, startMain(props), port, jdbcUrl, props);
         } catch (RuntimeException e) {
