@@ -37,7 +37,7 @@ UPDATE referral SET needs_evaluation = true WHERE id = ?
 
 -- name: to-evaluate
 -- (limit)
-SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status,
+SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status, r.not_qualified_reason,
        coalesce(sum(i.total) FILTER (WHERE i.active), 0)   AS invoice_total,
        coalesce(sum(i.balance) FILTER (WHERE i.active), 0) AS invoice_balance,
        count(i.invoice_id) FILTER (WHERE i.active)          AS invoice_count

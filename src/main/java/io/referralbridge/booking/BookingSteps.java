@@ -21,6 +21,8 @@ public final class BookingSteps {
 
     public static final String BOOKING_PROVIDER = "bookingProvider";
     public static final String REFERRAL_ID = "referralId";
+    private static final io.referralbridge.db.Queries QUALIFICATION_SQL =
+            io.referralbridge.db.Queries.load("sql/qualification.sql");
 
     private final DataSource ds;
     private final ReferralStore referrals;
@@ -60,6 +62,14 @@ public final class BookingSteps {
         Tx.run(ds, tx -> {
             referrals.transition(tx, task.referralId(), Set.of("received", "booking_requested", "failed"), "booked",
                     bookingId, "ServiceTitan booking " + bookingId);
+            // A booking found again after a lost answer may already be a job, a change the poll saw before the bridge
+            // knew the booking id: take the link from the booking itself.
+            if (booking.hasNonNull("jobId")) {
+                long jobId = booking.path("jobId").asLong();
+                tx.update(QUALIFICATION_SQL.get("set-job"), jobId, null, task.referralId());
+                referrals.transition(tx, task.referralId(), Set.of("booked"), "job_created", null,
+                        "ServiceTitan job " + jobId);
+            }
             outbox.complete(tx, task.id());
             return null;
         });

@@ -27,6 +27,7 @@ public final class Qualification {
 
     private static final Logger LOG = LoggerFactory.getLogger(Qualification.class);
     public static final String NOTIFY_PLATFORM = "notify_platform";
+    public static final String REJECTED = "rejected by an operator";
     private static final Set<String> QUALIFIABLE = Set.of("received", "booking_requested", "booked", "job_created",
             "not_qualified", "failed");
 
@@ -50,7 +51,7 @@ public final class Qualification {
         return Tx.run(ds, tx -> tx.query(sql.get("to-evaluate"), batchSize).stream().map(r -> new ReferralProgress(
                 ((Number) r.get("id")).longValue(), (String) r.get("code"), (String) r.get("campaign_id"),
                 (String) r.get("state"), (Long) r.get("job_id"), (String) r.get("job_status"),
-                (BigDecimal) r.get("invoice_total"), (BigDecimal) r.get("invoice_balance"),
+                (String) r.get("not_qualified_reason"), (BigDecimal) r.get("invoice_total"), (BigDecimal) r.get("invoice_balance"),
                 ((Number) r.get("invoice_count")).intValue(),
                 campaigns.find((String) r.get("campaign_id")).map(Campaign::qualification)
                         .orElse(Campaign.Qualification.manualOnly()))).toList());
@@ -126,11 +127,10 @@ public final class Qualification {
     public Map<String, Object> reject(@Header("code") String code) {
         return Tx.run(ds, tx -> {
             long id = idOf(tx, code);
-            if (!referrals.transition(tx, id, Set.of("pending_review"), "not_qualified", null,
-                    "rejected by an operator")) {
+            if (!referrals.transition(tx, id, Set.of("pending_review"), "not_qualified", null, REJECTED)) {
                 throw HttpProblem.conflict("Referral " + code + " is not waiting for review");
             }
-            tx.update(sql.get("set-not-qualified"), "rejected by an operator", id);
+            tx.update(sql.get("set-not-qualified"), REJECTED, id);
             return view(tx, code);
         });
     }

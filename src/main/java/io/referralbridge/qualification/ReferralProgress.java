@@ -9,7 +9,7 @@ import io.referralbridge.booking.Campaign;
  * qualification router decides on. The predicates are what the router's {@code when} clauses read.
  */
 public record ReferralProgress(long id, String code, String campaignId, String state, Long jobId, String jobStatus,
-                               BigDecimal invoiceTotal, BigDecimal invoiceBalance, int invoiceCount,
+                               String notQualifiedReason, BigDecimal invoiceTotal, BigDecimal invoiceBalance, int invoiceCount,
                                Campaign.Qualification rule) {
 
     public String option() {
@@ -38,8 +38,9 @@ public record ReferralProgress(long id, String code, String campaignId, String s
         return totalOk && paidOk;
     }
 
-    /** Already qualified (or further): the router must not qualify it again. */
+    /** Already qualified (or waiting for review), or rejected by an operator: the router leaves it alone. */
     public boolean settled() {
-        return state.equals("qualified") || state.equals("platform_notified") || state.equals("pending_review");
+        return state.equals("qualified") || state.equals("platform_notified") || state.equals("pending_review")
+                || (state.equals("not_qualified") && Qualification.REJECTED.equals(notQualifiedReason));
     }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** What ServiceTitan does wrong in real life (429, 5xx, lost answers, revoked tokens), and what the bridge does then. */
 class ServiceTitanFaultsTest {
 
-    static final String BOOKINGS = "/bookings";
+    static final String BOOKINGS = "/booking-provider/"; // not the export feed the poller reads
     BridgeUnderTest bridge;
 
     @BeforeEach

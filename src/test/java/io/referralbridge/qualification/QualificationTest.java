@@ -146,9 +146,24 @@ class QualificationTest {
         bridge.awaitState("RA-0001", "platform_notified");
         assertEquals("not_qualified", bridge.referral("RB-0001").get("state"));
         assertEquals(409, bridge.post("/api/referrals/RB-0001/approve", new byte[0], bridge.admin()).statusCode());
+        bridge.sandbox.setInvoice(b, "900.00", "0.00"); // later changes do not undo the operator's decision
         pollCycles();
+        assertEquals("not_qualified", bridge.referral("RB-0001").get("state"));
         assertEquals(1, bridge.platform.deliveries("RA-0001"));
         assertEquals(0, bridge.platform.deliveries("RB-0001"));
+    }
+
+    @Test
+    void aBookingThatBecameAJobBeforeTheBridgeKnewItsIdStillQualifies() throws Exception {
+        // Created, answer lost, booked into a job and polled, all before the bridge's retry finds the booking.
+        bridge.sandbox.injectFault(new Fault("POST", "/booking-provider/", 503, 2, 1, 0, true));
+        assertEquals(202, bridge.sendWebhook("evt-early", referralEvent("EA-0001", "ea@example.com", 18))
+                .statusCode());
+        BridgeUnderTest.await("booking created", Duration.ofSeconds(10),
+                () -> bridge.sandbox.bookingsWithExternalId("EA-0001").size() == 1);
+        bridge.sandbox.convertBooking(bridge.sandbox.bookingsWithExternalId("EA-0001").get(0).path("id").asLong());
+        bridge.awaitState("EA-0001", "platform_notified");
+        assertEquals(1, bridge.platform.deliveries("EA-0001"));
     }
 
     @Test
