@@ -9,7 +9,8 @@ import io.referralbridge.config.Settings;
  * (a form POST of the code to a URL whose token is the credential).
  */
 public record PlatformConnection(String mode, String baseUrl, String path, String method, String apiKey,
-                                 String inboundWebhookUrl, int connectTimeoutMs, int responseTimeoutMs) {
+                                 String inboundWebhookUrl, int connectTimeoutMs, int responseTimeoutMs,
+                                 boolean includeMilestone) {
 
     public static PlatformConnection from(Settings s) {
         String mode = s.get("platform.mode", "api");
@@ -17,11 +18,13 @@ public record PlatformConnection(String mode, String baseUrl, String path, Strin
             return new PlatformConnection(mode, trim(s.required("platform.base-url")),
                     s.get("platform.qualification-path", "/api/v2/users/qualification"),
                     s.get("platform.qualification-method", "PUT"), s.required("platform.api-key"), null,
-                    s.getInt("platform.connect-timeout-ms", 5000), s.getInt("platform.response-timeout-ms", 30000));
+                    s.getInt("platform.connect-timeout-ms", 5000), s.getInt("platform.response-timeout-ms", 30000),
+                    s.getBoolean("platform.include-milestone", false));
         }
         if (mode.equals("inbound-webhook")) {
             return new PlatformConnection(mode, null, null, "POST", null, s.required("platform.inbound-webhook-url"),
-                    s.getInt("platform.connect-timeout-ms", 5000), s.getInt("platform.response-timeout-ms", 30000));
+                    s.getInt("platform.connect-timeout-ms", 5000), s.getInt("platform.response-timeout-ms", 30000),
+                    false);
         }
         throw new ConfigurationException("Invalid setting 'platform.mode' = '" + mode
                 + "': expected api or inbound-webhook");

@@ -34,6 +34,7 @@ public final class PlatformNotices {
         exchange.setProperty(DeadLetters.OUTBOX_TASK, task);
         return Tx.run(ds, tx -> {
             Map<String, Object> row = tx.one(sql.get("for-notice"), task.referralId());
+            exchange.setProperty(ReferralPlatformClient.MILESTONE, row.get("milestone"));
             return (String) row.get("code");
         });
     }

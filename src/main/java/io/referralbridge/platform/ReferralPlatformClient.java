@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Message;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -16,6 +18,8 @@ import org.apache.camel.http.base.HttpOperationFailedException;
  * handler (429/5xx retried, 404/422 dead-lettered).
  */
 public final class ReferralPlatformClient {
+
+    public static final String MILESTONE = "milestone";
 
     private final PlatformConnection conn;
     private final ProducerTemplate template;
@@ -28,12 +32,15 @@ public final class ReferralPlatformClient {
     }
 
     /** Returns the platform's answer status (409 included). */
-    public int qualify(String code) throws Exception {
+    public int qualify(@Body String code, @ExchangeProperty(MILESTONE) String milestone) throws Exception {
         String options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs();
         boolean api = conn.mode().equals("api");
         String uri = (api ? conn.baseUrl() + conn.path() : conn.inboundWebhookUrl()) + options;
         ObjectNode body = json.createObjectNode().put("code", code).put("qualified", true);
+        if (conn.includeMilestone() && milestone != null) {
+            body.put("milestone", milestone);
+        }
         Exchange result = template.send(uri, exchange -> {
             Message m = exchange.getMessage();
             m.setHeader(Exchange.HTTP_METHOD, conn.method());

@@ -33,6 +33,7 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Instant> qualifiedAt = new LinkedHashMap<>();
     private final Map<String, Integer> deliveries = new LinkedHashMap<>();
+    private final Map<String, JsonNode> lastBody = new LinkedHashMap<>();
     private final List<String> unknownCodes = new ArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
     private final List<Integer> faultCounts = new ArrayList<>();
@@ -93,6 +94,11 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     /** Qualification calls received for this code, accepted or not. */
     public synchronized int deliveries(String code) {
         return deliveries.getOrDefault(code, 0);
+    }
+
+    /** The last JSON body received for this code through the API. */
+    public synchronized JsonNode lastBody(String code) {
+        return lastBody.get(code);
     }
 
     public synchronized int qualifiedCount() {
@@ -156,6 +162,7 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
             } catch (IOException e) {
                 return new Object[] {422, error("Invalid JSON")};
             }
+            lastBody.put(req.path("code").asText(""), req);
             return qualify(req.path("code").asText(""));
         }
         if (path.startsWith("/webhook/") && path.endsWith("/qualify") && method.equals("POST")) {

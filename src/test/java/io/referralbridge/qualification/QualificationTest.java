@@ -60,6 +60,10 @@ class QualificationTest {
         bridge.awaitState("JS-0001", "platform_notified");
         assertEquals(1, bridge.platform.deliveries("JS-0001"));
         assertEquals("job_status:Completed", bridge.referral("JS-0001").get("milestone"));
+        JsonNode told = bridge.platform.lastBody("JS-0001");
+        assertEquals("JS-0001", told.path("code").asText());
+        assertTrue(told.path("qualified").asBoolean());
+        assertEquals("job_status:Completed", told.path("milestone").asText());
 
         bridge.sandbox.setJobStatus(job, "Completed"); // the feed repeats rows; nothing is told twice
         pollCycles();

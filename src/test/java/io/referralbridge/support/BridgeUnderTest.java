@@ -128,6 +128,7 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("camel.main.jmxEnabled", "false");
         p.put("bridge.sandbox.platform.enabled", "false");
         p.put("platform.api-key", PLATFORM_KEY);
+        p.put("platform.include-milestone", "true");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=200");
         // One campaign per qualification option (17, from application.properties, is job_status Completed).
         p.put("bridge.campaigns", "17,18,19,20,21");
