@@ -34,7 +34,10 @@ import io.referralbridge.servicetitan.ServiceTitanClient;
 import io.referralbridge.servicetitan.ServiceTitanConnection;
 import io.referralbridge.web.JsonResponses;
 import org.apache.camel.CamelConfiguration;
+import io.referralbridge.ops.DatabaseHealthCheck;
+import io.referralbridge.ops.ServiceTitanHealthCheck;
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -112,6 +115,11 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 clock);
         r.bind("serviceTitan", serviceTitan);
         r.bind("poller", new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals));
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        if (health != null) {
+            health.register(new DatabaseHealthCheck(db.dataSource()));
+            health.register(new ServiceTitanHealthCheck(serviceTitan));
+        }
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size", 500)));
         r.bind("reports", new Reports(db.dataSource()));

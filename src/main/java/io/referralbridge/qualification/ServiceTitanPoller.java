@@ -15,6 +15,7 @@ import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
 import io.referralbridge.intake.ReferralStore;
 import io.referralbridge.servicetitan.ServiceTitanClient;
+import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,22 +42,29 @@ public final class ServiceTitanPoller {
         this.referrals = referrals;
     }
 
-    public void pause() {
+    public Map<String, Object> pause() {
         paused = true;
+        LOG.info("ServiceTitan polling paused by an operator");
+        return Map.of("paused", true);
     }
 
-    public void resume() {
+    public Map<String, Object> resume() {
         paused = false;
+        LOG.info("ServiceTitan polling resumed by an operator");
+        return Map.of("paused", false);
     }
 
     public boolean isPaused() {
         return paused;
     }
 
-    /** One poll cycle over every feed; returns requests made and referrals matched per feed. */
-    public Map<String, Object> poll() throws Exception {
+    /**
+     * One poll cycle over every feed; returns requests made and referrals matched. Scheduled cycles are skipped while
+     * paused; an operator's "poll now" runs anyway. Synchronized: the two never overlap.
+     */
+    public synchronized Map<String, Object> poll(@Header("scheduled") Boolean scheduled) throws Exception {
         Map<String, Object> stats = new HashMap<>();
-        if (paused) {
+        if (paused && Boolean.TRUE.equals(scheduled)) {
             stats.put("paused", true);
             return stats;
         }

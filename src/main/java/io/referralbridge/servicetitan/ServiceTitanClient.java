@@ -150,7 +150,7 @@ public final class ServiceTitanClient {
 
     // ---- OAuth client credentials ----
 
-    synchronized String accessToken() throws Exception {
+    public synchronized String accessToken() throws Exception {
         if (token != null && clock.instant().isBefore(tokenRenewAt)) {
             return token;
         }

@@ -107,6 +107,7 @@ public final class BridgeUnderTest implements AutoCloseable {
     public static Map<String, String> testProperties(String sandboxUrl, String jdbcUrl, int port) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("camel.server.port", String.valueOf(port));
+        p.put("camel.management.port", String.valueOf(AvailablePortFinder.getNextAvailable()));
         p.put("bridge.db.embedded", "false");
         p.put("bridge.db.url", jdbcUrl);
         p.put("bridge.db.username", "postgres");
@@ -125,7 +126,6 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("bridge.retry.max-redeliveries", "4");
         p.put("bridge.retry.initial-delay-ms", "50");
         p.put("bridge.retry.max-delay-ms", "3000");
-        p.put("camel.main.jmxEnabled", "false");
         p.put("bridge.sandbox.platform.enabled", "false");
         p.put("platform.api-key", PLATFORM_KEY);
         p.put("platform.include-milestone", "true");
@@ -198,6 +198,12 @@ public final class BridgeUnderTest implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(b::header);
         return send(b.build());
+    }
+
+    /** GET on the management server (health, metrics, Jolokia). */
+    public HttpResponse<String> management(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + properties.get("camel.management.port")
+                + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
     public HttpResponse<String> get(String path, Map<String, String> headers) {

@@ -1,0 +1,77 @@
+package io.referralbridge.ops;
+
+import static io.referralbridge.support.BridgeUnderTest.referralEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.referralbridge.support.BridgeUnderTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What an operator watches and does: health, metrics, JMX through Jolokia, poll controls. */
+class OperationsTest {
+
+    static BridgeUnderTest bridge;
+
+    @BeforeAll
+    static void start() {
+        bridge = BridgeUnderTest.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        bridge.close();
+    }
+
+    @Test
+    void healthIsUpWithTheBridgesOwnChecks() {
+        HttpResponse<String> ready = bridge.management("/observe/health/ready");
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertEquals("UP", bridge.json(ready).path("status").asText());
+        assertTrue(ready.body().contains("database") && ready.body().contains("servicetitan-token"), ready.body());
+        assertEquals(200, bridge.management("/observe/health/live").statusCode());
+    }
+
+    @Test
+    void routeCountsThroughJolokiaAndPrometheus() {
+        assertEquals(202, bridge.sendWebhook("evt-ops-1", referralEvent("OPS-0001", "o@example.com")).statusCode());
+        HttpResponse<String> jmx = bridge.management("/observe/jolokia/read/org.apache.camel:context=referral-bridge,"
+                + "type=routes,name=%22referral-intake%22/ExchangesTotal");
+        assertEquals(200, jmx.statusCode(), jmx.body());
+        JsonNode read = bridge.json(jmx);
+        assertEquals(200, read.path("status").asInt(), jmx.body());
+        assertTrue(read.path("value").asLong() >= 1, jmx.body());
+
+        HttpResponse<String> metrics = bridge.management("/observe/metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().lines().anyMatch(l -> l.startsWith("camel_exchanges_total")
+                && l.contains("routeId=\"referral-intake\"") && !l.endsWith(" 0.0")), "intake exchanges counted");
+    }
+
+    @Test
+    void pausedPollingWaitsAndPollNowRunsACycle() throws Exception {
+        assertEquals(200, bridge.post("/admin/poll/pause", new byte[0], bridge.admin()).statusCode());
+        try {
+            assertEquals(202, bridge.sendWebhook("evt-ops-2", referralEvent("OPS-0002", "p@example.com"))
+                    .statusCode());
+            bridge.awaitState("OPS-0002", "booked");
+            long job = bridge.sandbox.convertBooking(bridge.bookingId("OPS-0002")).path("id").asLong();
+            bridge.sandbox.setJobStatus(job, "Completed");
+            Thread.sleep(1200);
+            assertEquals("booked", bridge.referral("OPS-0002").get("state"), "paused: no scheduled cycle ran");
+
+            HttpResponse<String> now = bridge.post("/admin/poll", new byte[0], bridge.admin());
+            assertEquals(200, now.statusCode(), now.body());
+            assertTrue(bridge.json(now).path("matched").asInt() >= 1, now.body());
+            bridge.awaitState("OPS-0002", "platform_notified");
+        } finally {
+            assertEquals(200, bridge.post("/admin/poll/resume", new byte[0], bridge.admin()).statusCode());
+        }
+        assertEquals(401, bridge.post("/admin/poll", new byte[0], Map.of()).statusCode());
+    }
+}
