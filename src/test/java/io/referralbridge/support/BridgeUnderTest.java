@@ -79,7 +79,7 @@ public final class BridgeUnderTest implements AutoCloseable {
         // "${platform}" in a value stands for this run's referral platform sandbox.
         extra.forEach((k, v) -> props.put(k, v.replace("${platform}", platform.baseUrl())));
         try {
-            return new BridgeUnderTest(sandbox, platform, startMain(props), port, jdbcUrl, props);
+            return new BridgeUnderTest(sandbox, platform, startMain(props), port, props.get("bridge.db.url"), props);
         } catch (RuntimeException e) {
             sandbox.close();
             platform.close();
