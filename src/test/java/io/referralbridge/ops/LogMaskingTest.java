@@ -1,0 +1,49 @@
+package io.referralbridge.ops;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Layout;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.impl.Log4jLogEvent;
+import org.apache.logging.log4j.message.SimpleMessage;
+import org.junit.jupiter.api.Test;
+
+/** The shipped log layout masks emails and phone numbers whoever logs them, and leaves dates and ids alone. */
+class LogMaskingTest {
+
+    private static String format(String message) {
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        Layout<?> layout = ctx.getConfiguration().getAppender("console").getLayout();
+        return new String(layout.toByteArray(Log4jLogEvent.newBuilder().setLoggerName("test").setLevel(Level.WARN)
+                .setMessage(new SimpleMessage(message)).build()), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void emailsAreMasked() {
+        String line = format("ServiceTitan said: invalid contact dana.whitfield+x@example.com for referral 42");
+        assertFalse(line.contains("dana.whitfield"), line);
+        assertTrue(line.contains("***@example.com"), line);
+        assertTrue(line.contains("referral 42"), line);
+    }
+
+    @Test
+    void phoneNumbersAreMasked() {
+        for (String phone : new String[] {"+1 555 0100", "(918) 555-0100", "918-555-0100", "+44 20 7946 0958"}) {
+            String line = format("contact " + phone + " refused");
+            assertFalse(line.contains(phone), line);
+            assertTrue(line.contains("***phone***"), line);
+        }
+    }
+
+    @Test
+    void datesTimestampsAndIdsAreKept() {
+        String line = format("Referral 1234567 booked 2026-11-23T10:15:00Z as booking 1000, webhook 1795422556");
+        assertTrue(line.contains("Referral 1234567 booked 2026-11-23T10:15:00Z as booking 1000, webhook 1795422556"),
+                line);
+    }
+}
