@@ -22,7 +22,10 @@ public final class ReferralParser {
     static final int MAX_EMAIL = 254;
     static final int MAX_CODE = 100;
     static final int MAX_PHONE = 40;
-    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+    // Deliberately plain: what ServiceTitan and call-centre agents can use, nothing that could carry markup or SQL.
+    private static final Pattern EMAIL = Pattern.compile("^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$");
+    private static final Pattern NAME = Pattern.compile("^[\\p{L}\\p{M}][\\p{L}\\p{M} '\u2019.,-]*$");
+    private static final Pattern PHONE = Pattern.compile("^\\+?[0-9 ().-]{4,40}$");
     private static final Pattern CODE = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._~-]*$");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
 
@@ -65,11 +68,20 @@ public final class ReferralParser {
         }
         String firstName = text(root, fields.firstName(), "first name", MAX_NAME, true);
         String lastName = text(root, fields.lastName(), "last name", MAX_NAME, false);
+        if (!NAME.matcher(firstName).matches()) {
+            throw invalid("first name", "letters, spaces and ' . , - only");
+        }
+        if (lastName != null && !NAME.matcher(lastName).matches()) {
+            throw invalid("last name", "letters, spaces and ' . , - only");
+        }
         String email = text(root, fields.email(), "email", MAX_EMAIL, true);
         if (!EMAIL.matcher(email).matches()) {
             throw invalid("email", "an email address");
         }
         String phone = text(root, fields.phone(), "phone", MAX_PHONE, false);
+        if (phone != null && !PHONE.matcher(phone).matches()) {
+            throw invalid("phone", "digits, spaces and + ( ) . - only");
+        }
         String eventId = exchange.getMessage().getHeader(WebhookVerifier.EVENT_ID_HEADER, String.class);
         if (eventId == null) {
             eventId = eventIdFromBody(root);
@@ -137,11 +149,26 @@ public final class ReferralParser {
             throw HttpProblem.unprocessable("invalid_field",
                     "Field " + pointer + " (" + name + ") is longer than " + maxLength + " characters");
         }
-        if (CONTROL.matcher(value).find()) {
+        if (CONTROL.matcher(value).find() || hasLoneSurrogate(value)) {
             throw HttpProblem.unprocessable("invalid_field",
-                    "Field " + pointer + " (" + name + ") contains control characters");
+                    "Field " + pointer + " (" + name + ") contains control or invalid characters");
         }
         return value;
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return true;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static HttpProblem invalid(String name, String expected) {

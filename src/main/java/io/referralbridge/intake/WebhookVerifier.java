@@ -19,7 +19,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
 /**
- * First gate of the intake: body size, authenticity, content type. Two schemes, chosen per platform by configuration:
+ * First gate of the intake: body size, content type, authenticity. Two schemes, chosen per platform by configuration:
  * <ul>
  * <li>{@code standard-webhooks}: HMAC-SHA256 over {@code id.timestamp.body} (Standard Webhooks, as Svix signs), several
  * secrets accepted at once for rotation, timestamps outside the tolerance refused against replay;</li>
@@ -85,6 +85,12 @@ public final class WebhookVerifier {
             throw new HttpProblem(413, "payload_too_large",
                     "Body is " + body.length + " bytes; the limit is " + maxBodyBytes);
         }
+        // Checked before the signature: it reads no content, and a form body would be mangled by the server.
+        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim().startsWith("application/json")) {
+            throw new HttpProblem(415, "unsupported_media_type",
+                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"));
+        }
         if (SCHEME_STANDARD.equals(scheme)) {
             String id = in.getHeader("webhook-id", String.class);
             verifyStandard(id, in.getHeader("webhook-timestamp", String.class),
@@ -92,11 +98,6 @@ public final class WebhookVerifier {
             in.setHeader(EVENT_ID_HEADER, id);
         } else {
             verifySharedSecret(in.getHeader(secretHeader, String.class));
-        }
-        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim().startsWith("application/json")) {
-            throw new HttpProblem(415, "unsupported_media_type",
-                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"));
         }
         in.setBody(body);
     }
