@@ -86,6 +86,9 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private final Map<Long, ObjectNode> invoices = new LinkedHashMap<>();
     private final List<Change> changes = new ArrayList<>();
     private long nextId = 1000;
+    private volatile int rateLimitPerSecond;
+    private long windowSecond;
+    private int windowCount;
     private long seq = 0;
 
     private record Change(long seq, String feed, ObjectNode snapshot) {
@@ -143,6 +146,23 @@ public final class ServiceTitanSandbox implements AutoCloseable {
 
     public synchronized void injectFault(Fault fault) {
         faults.add(new MutableFault(fault));
+    }
+
+    /** Answers 429 (Retry-After: 1) past this many requests in one second; 0 turns the limit off. */
+    public void setRateLimit(int requestsPerSecond) {
+        this.rateLimitPerSecond = requestsPerSecond;
+    }
+
+    private synchronized boolean overRateLimit() {
+        if (rateLimitPerSecond <= 0) {
+            return false;
+        }
+        long second = clock.millis() / 1000;
+        if (second != windowSecond) {
+            windowSecond = second;
+            windowCount = 0;
+        }
+        return ++windowCount > rateLimitPerSecond;
     }
 
     public synchronized void clearFaults() {
@@ -324,6 +344,12 @@ public final class ServiceTitanSandbox implements AutoCloseable {
             return control(method, path, body);
         }
         count(method + " " + normalise(path));
+        if (overRateLimit()) {
+            count("429 rate limited");
+            Reply r = problem(429, "Too many requests", null);
+            r.headers.put("Retry-After", "1");
+            return r;
+        }
         MutableFault fault = takeFault(method, path);
         if (fault != null) {
             sleep(fault.fault.delayMs());

@@ -38,6 +38,7 @@ public final class ServiceTitanClient {
     private final String apiEndpoint;
     private final String authEndpoint;
 
+    private final RequestPacer pacer;
     private String token;
     private Instant tokenRenewAt = Instant.EPOCH;
 
@@ -46,6 +47,7 @@ public final class ServiceTitanClient {
         this.template = template;
         this.json = json;
         this.clock = clock;
+        this.pacer = new RequestPacer(conn.maxRequestsPerSecond());
         String options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs() + "&connectionRequestTimeout=" + conn.connectTimeoutMs();
         this.apiEndpoint = conn.apiUrl() + options;
@@ -120,6 +122,7 @@ public final class ServiceTitanClient {
     public JsonNode send(String method, String path, Map<String, String> query, JsonNode body) throws Exception {
         for (int attempt = 1; ; attempt++) {
             String bearer = accessToken();
+            pacer.acquire();
             Exchange result = template.send(apiEndpoint, exchange -> {
                 Message m = exchange.getMessage();
                 m.setHeader(Exchange.HTTP_METHOD, method);
@@ -156,6 +159,7 @@ public final class ServiceTitanClient {
         }
         String form = encode(params("grant_type", "client_credentials", "client_id", conn.clientId(),
                 "client_secret", conn.clientSecret()));
+        pacer.acquire();
         Exchange result = template.send(authEndpoint, exchange -> {
             Message m = exchange.getMessage();
             m.setHeader(Exchange.HTTP_METHOD, "POST");

@@ -118,6 +118,40 @@ class ServiceTitanFaultsTest {
     }
 
     @Test
+    void theClientStaysUnderItsRateSoSteadyLoadMeetsNo429() {
+        bridge.close();
+        bridge = BridgeUnderTest.start(Map.of("servicetitan.max-requests-per-second", "20"));
+        bridge.sandbox.setRateLimit(25);
+        for (int i = 0; i < 40; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-rate-" + i, referralEvent("RATE-%04d".formatted(i),
+                    "r" + i + "@example.com")).statusCode());
+        }
+        BridgeUnderTest.await("40 bookings", Duration.ofSeconds(30), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'RATE-%' AND state = 'booked'").size() == 40);
+        assertEquals(0, bridge.sandbox.requestCount("429 rate limited"));
+    }
+
+    @Test
+    void aSandboxThatThrottlesHarderIsObeyedThroughRetryAfter() {
+        bridge.close();
+        // The bridge paces at its default 50/s; the sandbox allows 8/s and answers 429 with Retry-After past that.
+        bridge = BridgeUnderTest.start(Map.of("bridge.poll.trigger", "trigger.repeatInterval=5000",
+                "bridge.retry.max-redeliveries", "10"));
+        bridge.sandbox.setRateLimit(8);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-thr-" + i, referralEvent("THR-%04d".formatted(i),
+                    "t" + i + "@example.com")).statusCode());
+        }
+        BridgeUnderTest.await("20 bookings", Duration.ofSeconds(40), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'THR-%' AND state = 'booked'").size() == 20);
+        assertTrue(bridge.sandbox.requestCount("429 rate limited") > 0, "the sandbox did throttle");
+        assertEquals(0, bridge.count("dead_letter"));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(1, bridge.sandbox.bookingsWithExternalId("THR-%04d".formatted(i)).size());
+        }
+    }
+
+    @Test
     void aRefusedBookingIsNotRetried() {
         bridge.sandbox.injectFault(Fault.status("POST", BOOKINGS, 400, 1));
         assertEquals(202, bridge.sendWebhook("evt-400", referralEvent("REF-0001", "r@example.com")).statusCode());
