@@ -79,6 +79,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private final Clock clock;
 
     private final Map<String, Instant> tokens = new ConcurrentHashMap<>();
+    private final java.util.Set<String> everIssued = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> requestCounts = new ConcurrentHashMap<>();
     private final List<MutableFault> faults = new ArrayList<>();
     private final Map<Long, ObjectNode> bookings = new LinkedHashMap<>();
@@ -172,6 +173,11 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     /** Every token issued so far stops working, as when ServiceTitan revokes an integration's tokens. */
     public void revokeTokens() {
         tokens.clear();
+    }
+
+    /** Every access token handed out so far (for tests that check tokens never leak into logs). */
+    public java.util.Set<String> issuedTokens() {
+        return java.util.Set.copyOf(everIssued);
     }
 
     public int requestCount(String key) {
@@ -571,6 +577,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         }
         String token = UUID.randomUUID().toString().replace("-", "");
         tokens.put(token, clock.instant().plusSeconds(options.tokenLifetimeSeconds()));
+        everIssued.add(token);
         ObjectNode body = json.createObjectNode();
         body.put("access_token", token);
         body.put("expires_in", options.tokenLifetimeSeconds());
