@@ -32,6 +32,7 @@ public final class PlatformNotices {
     /** Returns the referral code to tell the platform about. */
     public String prepare(OutboxTask task, Exchange exchange) {
         exchange.setProperty(DeadLetters.OUTBOX_TASK, task);
+        exchange.setProperty(ReferralPlatformClient.RETRY, task.attempts() > 1);
         return Tx.run(ds, tx -> {
             Map<String, Object> row = tx.one(sql.get("for-notice"), task.referralId());
             exchange.setProperty(ReferralPlatformClient.MILESTONE, row.get("milestone"));

@@ -3,11 +3,13 @@ package io.referralbridge.platform;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
 import org.apache.camel.Message;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -20,6 +22,8 @@ import org.apache.camel.http.base.HttpOperationFailedException;
 public final class ReferralPlatformClient {
 
     public static final String MILESTONE = "milestone";
+    /** Set when this notification was attempted before (an earlier claim of its outbox task, or a redelivery). */
+    public static final String RETRY = "platformRetry";
 
     private final PlatformConnection conn;
     private final ProducerTemplate template;
@@ -32,10 +36,17 @@ public final class ReferralPlatformClient {
     }
 
     /** Returns the platform's answer status (409 included). */
-    public int qualify(@Body String code, @ExchangeProperty(MILESTONE) String milestone) throws Exception {
+    public int qualify(@Body String code, @ExchangeProperty(MILESTONE) String milestone,
+                       @ExchangeProperty(RETRY) Boolean retry,
+                       @Header(Exchange.REDELIVERY_COUNTER) Integer redelivery) throws Exception {
         String options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs();
         boolean api = conn.mode().equals("api");
+        boolean again = Boolean.TRUE.equals(retry) || (redelivery != null && redelivery > 0);
+        // After a lost answer or a crash the platform may already have it: read the user first, as its docs advise.
+        if (api && again && alreadyQualified(code, options)) {
+            return 200;
+        }
         String uri = (api ? conn.baseUrl() + conn.path() : conn.inboundWebhookUrl()) + options;
         ObjectNode body = json.createObjectNode().put("code", code).put("qualified", true);
         if (conn.includeMilestone() && milestone != null) {
@@ -62,5 +73,23 @@ public final class ReferralPlatformClient {
             throw e;
         }
         return result.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
+    }
+
+    private boolean alreadyQualified(String code, String options) throws Exception {
+        Exchange result = template.send(conn.baseUrl() + "/api/v2/users/"
+                + URLEncoder.encode(code, StandardCharsets.UTF_8) + options, exchange -> {
+                    Message m = exchange.getMessage();
+                    m.setHeader(Exchange.HTTP_METHOD, "GET");
+                    m.setHeader("Authorization", "Bearer " + conn.apiKey());
+                    m.setHeader("Accept", "application/json");
+                });
+        if (result.getException() instanceof HttpOperationFailedException http && http.getStatusCode() == 404) {
+            return false;
+        }
+        if (result.getException() != null) {
+            throw result.getException();
+        }
+        JsonNode user = json.readTree(result.getMessage().getBody(String.class));
+        return user.hasNonNull("qualified_at");
     }
 }

@@ -27,6 +27,13 @@ import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
  */
 public final class ReferralPlatformSandbox implements AutoCloseable {
 
+    static {
+        // Without it the JDK server's separate header and body writes meet delayed ACKs: ~40 ms per request.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final String apiKey;
     private final HttpServer server;
     private final ExecutorService executor;
