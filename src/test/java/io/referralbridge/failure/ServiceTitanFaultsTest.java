@@ -176,6 +176,33 @@ class ServiceTitanFaultsTest {
     }
 
     @Test
+    void anOutageShorterThanTheRetryWindowDrainsByItselfInOrderOfArrival() throws Exception {
+        bridge.close();
+        // Retry window here ~10 s (50 ms doubling to 1 s, 15 times); the outage lasts ~5 s.
+        bridge = BridgeUnderTest.start(Map.of("bridge.retry.max-redeliveries", "15",
+                "bridge.retry.max-delay-ms", "1000"));
+        bridge.sandbox.injectFault(Fault.status(null, "/booking-provider/", 503, 1_000_000));
+        long outageStart = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-out-" + i, referralEvent("OUT-%04d".formatted(i),
+                    "o" + i + "@example.com")).statusCode(), "webhooks are accepted during the outage");
+            Thread.sleep(100);
+        }
+        Thread.sleep(Math.max(0, 5000 - (System.nanoTime() - outageStart) / 1_000_000));
+        assertEquals(0, bridge.query("SELECT 1 FROM referral WHERE code LIKE 'OUT-%' AND state = 'booked'").size());
+        bridge.sandbox.clearFaults();
+
+        BridgeUnderTest.await("backlog drained", Duration.ofSeconds(30), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'OUT-%' AND state = 'booked'").size() == 20);
+        assertEquals(0, bridge.count("dead_letter"), "no operator needed");
+        java.util.List<String> created = bridge.sandbox.bookings().stream()
+                .map(b -> b.path("externalId").asText()).filter(c -> c.startsWith("OUT-")).toList();
+        java.util.List<String> arrived = java.util.stream.IntStream.range(0, 20).mapToObj("OUT-%04d"::formatted)
+                .toList();
+        assertEquals(arrived, created, "bookings are made in order of arrival, once each");
+    }
+
+    @Test
     void webhooksAreAcceptedWhileServiceTitanIsDown() {
         bridge.sandbox.injectFault(Fault.status(null, "/", 503, 1_000_000));
         for (int i = 0; i < 5; i++) {
