@@ -78,6 +78,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 s.getInt("bridge.webhook.max-body-bytes", 65536),
                 clock);
         AdminAuth adminAuth = new AdminAuth(s.required("bridge.admin.token"));
+        checkManagementIsLocal(s);
         ServiceTitanConnection connection = ServiceTitanConnection.from(s);
         PlatformConnection platform = PlatformConnection.from(s);
 
@@ -129,6 +130,22 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("deadLetters", new DeadLetters(db.dataSource(), json, outbox, referrals));
         r.bind("adminAuth", adminAuth);
         r.bind("campaigns", campaigns);
+    }
+
+    /**
+     * The management server carries Jolokia (full JMX: route control included) without credentials of its own, so it
+     * may only listen on loopback; remote access goes through an authenticating proxy.
+     */
+    static void checkManagementIsLocal(Settings s) {
+        if (!s.getBoolean("camel.management.enabled", false)) {
+            return;
+        }
+        String host = s.get("camel.management.host", "0.0.0.0");
+        if (!(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1"))) {
+            throw new io.referralbridge.config.ConfigurationException("Invalid setting 'camel.management.host' = '"
+                    + host + "': the management server (Jolokia, metrics) has no credentials and must listen on "
+                    + "127.0.0.1; put an authenticating reverse proxy in front for remote access");
+        }
     }
 
     static ObjectMapper jsonMapper() {

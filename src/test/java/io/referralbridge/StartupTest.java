@@ -125,6 +125,14 @@ class StartupTest {
     }
 
     @Test
+    void jolokiaIsNeverExposedBeyondLoopback() {
+        Map<String, String> p = devWithout("camel.management.host");
+        p.put("camel.management.host", "0.0.0.0");
+        assertTrue(startupError("dev", p).getMessage().startsWith("Invalid setting 'camel.management.host' = "
+                + "'0.0.0.0'"));
+    }
+
+    @Test
     void unknownProfile() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> Application.create("staging", Path.of(".")));
