@@ -34,6 +34,7 @@ import io.referralbridge.servicetitan.ServiceTitanClient;
 import io.referralbridge.servicetitan.ServiceTitanConnection;
 import io.referralbridge.web.JsonResponses;
 import org.apache.camel.CamelConfiguration;
+import io.referralbridge.ops.BridgeMetrics;
 import io.referralbridge.ops.DatabaseHealthCheck;
 import io.referralbridge.ops.ServiceTitanHealthCheck;
 import org.apache.camel.CamelContext;
@@ -65,7 +66,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         }
     }
 
-    private void wire(CamelContext context, Settings s, Clock clock, Resources resources) {
+    private void wire(CamelContext context, Settings s, Clock clock, Resources resources) throws Exception {
 
         // Everything that can be checked without I/O is checked first, so a bad setting fails fast.
         Campaigns campaigns = Campaigns.from(s);
@@ -98,7 +99,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
         LOG.info("Database ready ({} profile)", s.get("bridge.profile", "dev"));
 
         ObjectMapper json = jsonMapper();
-        ReferralStore referrals = new ReferralStore(db.dataSource(), json);
+        BridgeMetrics metrics = new BridgeMetrics(context);
+        context.addStartupListener((ctx, alreadyStarted) -> metrics.init());
+        ReferralStore referrals = new ReferralStore(db.dataSource(), json, metrics);
         Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size", 20),
                 s.getInt("bridge.outbox.lease-seconds", 300));
         BookingMapper mapper = new BookingMapper(json, fields, s);
@@ -106,28 +109,31 @@ public final class BridgeConfiguration implements CamelConfiguration {
         Registry r = context.getRegistry();
         r.bind("dataSource", db.dataSource());
         r.bind("json", json);
-        r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds", 5)));
+        r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds", 5), metrics));
+        for (String kind : java.util.List.of(ReferralStore.CREATE_BOOKING, Qualification.NOTIFY_PLATFORM)) {
+            metrics.gauge("bridge.outbox.pending", "kind", kind, () -> outbox.depth().getOrDefault(kind, 0L));
+        }
         r.bind("webhookVerifier", verifier);
         r.bind("referralParser", new ReferralParser(strictJsonMapper(), fields, campaigns));
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
         r.bind("bookings", new BookingSteps(db.dataSource(), referrals, outbox, campaigns, mapper));
         ServiceTitanClient serviceTitan = new ServiceTitanClient(connection, context.createProducerTemplate(), json,
-                clock);
+                clock, metrics);
         r.bind("serviceTitan", serviceTitan);
-        r.bind("poller", new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals));
+        r.bind("poller", new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics));
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new DatabaseHealthCheck(db.dataSource()));
             health.register(new ServiceTitanHealthCheck(serviceTitan));
         }
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
-                s.getInt("bridge.poll.evaluation-batch-size", 500)));
+                s.getInt("bridge.poll.evaluation-batch-size", 500), metrics));
         r.bind("reports", new Reports(db.dataSource()));
         r.bind("referralPlatform", new ReferralPlatformClient(platform, context.createProducerTemplate(), json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
         r.bind("retryPolicy", new RetryPolicy(s.getLong("bridge.retry.max-delay-ms", 60000), clock));
-        r.bind("deadLetters", new DeadLetters(db.dataSource(), json, outbox, referrals));
+        r.bind("deadLetters", new DeadLetters(db.dataSource(), json, outbox, referrals, metrics));
         r.bind("adminAuth", adminAuth);
         r.bind("campaigns", campaigns);
     }

@@ -43,7 +43,11 @@ public final class DeadLetters {
     private final ReferralStore referrals;
     private final Queries sql = Queries.load("sql/dead-letters.sql");
 
-    public DeadLetters(DataSource ds, ObjectMapper json, Outbox outbox, ReferralStore referrals) {
+    private final io.referralbridge.ops.BridgeMetrics metrics;
+
+    public DeadLetters(DataSource ds, ObjectMapper json, Outbox outbox, ReferralStore referrals,
+                       io.referralbridge.ops.BridgeMetrics metrics) {
+        this.metrics = metrics;
         this.ds = ds;
         this.json = json;
         this.outbox = outbox;
@@ -79,6 +83,7 @@ public final class DeadLetters {
                     null, "dead letter: " + shorten(reason, 200));
             return ((Number) row.get("id")).longValue();
         });
+        metrics.count("bridge.dead.letters", "kind", task.kind());
         LOG.warn("Dead letter {}: referral {} task {} failed after {} attempt(s) in route {}: {}", id,
                 task.referralId(), task.kind(), attempts, routeId, shorten(reason, 300));
     }

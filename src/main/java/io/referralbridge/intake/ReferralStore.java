@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
+import io.referralbridge.ops.BridgeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +27,12 @@ public final class ReferralStore {
     private final Queries referrals = Queries.load("sql/referrals.sql");
     private final Queries outbox = Queries.load("sql/outbox.sql");
 
-    public ReferralStore(DataSource ds, ObjectMapper json) {
+    private final BridgeMetrics metrics;
+
+    public ReferralStore(DataSource ds, ObjectMapper json, BridgeMetrics metrics) {
         this.ds = ds;
         this.json = json;
+        this.metrics = metrics;
     }
 
     /**
@@ -36,6 +40,12 @@ public final class ReferralStore {
      * caller answers 2xx only after this returns, i.e. after the commit.
      */
     public IntakeResult accept(Referral r) {
+        IntakeResult result = store(r);
+        metrics.count("bridge.webhooks", "outcome", result.duplicate() ? "duplicate" : "accepted");
+        return result;
+    }
+
+    private IntakeResult store(Referral r) {
         return Tx.run(ds, tx -> {
             Map<String, Object> seen = tx.one(referrals.get("find-by-event"), r.eventId());
             if (seen != null) {
@@ -107,6 +117,7 @@ public final class ReferralStore {
         }
         tx.update(referrals.get("set-state"), to, bookingId, referralId);
         tx.update(referrals.get("insert-history"), referralId, current, to, cause);
+        metrics.count("bridge.referral.transitions", "to", to);
         LOG.info("Referral {} {} -> {} ({})", referralId, current, to, cause);
         return true;
     }

@@ -39,7 +39,11 @@ public final class Qualification {
     private final Queries outbox = Queries.load("sql/outbox.sql");
     private final Queries referralSql = Queries.load("sql/referrals.sql");
 
-    public Qualification(DataSource ds, ReferralStore referrals, Campaigns campaigns, int batchSize) {
+    private final io.referralbridge.ops.BridgeMetrics metrics;
+
+    public Qualification(DataSource ds, ReferralStore referrals, Campaigns campaigns, int batchSize,
+                         io.referralbridge.ops.BridgeMetrics metrics) {
+        this.metrics = metrics;
         this.ds = ds;
         this.referrals = referrals;
         this.campaigns = campaigns;
@@ -94,6 +98,8 @@ public final class Qualification {
         }
         tx.update(sql.get("set-qualified"), milestone, referralId);
         tx.update(outbox.get("enqueue"), NOTIFY_PLATFORM, referralId);
+        metrics.count("bridge.qualifications", "milestone", milestone.startsWith("job_status") ? "job_status"
+                : milestone);
         return true;
     }
 

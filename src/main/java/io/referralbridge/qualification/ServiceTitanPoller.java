@@ -36,10 +36,15 @@ public final class ServiceTitanPoller {
     private final Queries sql = Queries.load("sql/qualification.sql");
     private volatile boolean paused;
 
-    public ServiceTitanPoller(DataSource ds, ServiceTitanClient client, ReferralStore referrals) {
+    private volatile long lastSuccess = System.currentTimeMillis();
+
+    public ServiceTitanPoller(DataSource ds, ServiceTitanClient client, ReferralStore referrals,
+                              io.referralbridge.ops.BridgeMetrics metrics) {
         this.ds = ds;
         this.client = client;
         this.referrals = referrals;
+        metrics.gauge("bridge.poll.lag.seconds", "tenant", client.connection().tenantId(),
+                () -> (System.currentTimeMillis() - lastSuccess) / 1000.0);
     }
 
     public Map<String, Object> pause() {
@@ -92,6 +97,7 @@ public final class ServiceTitanPoller {
                 more = page.path("hasMore").asBoolean(false);
             }
         }
+        lastSuccess = System.currentTimeMillis();
         stats.put("requests", requests);
         stats.put("rows", rows);
         stats.put("matched", matched);

@@ -42,7 +42,11 @@ public final class ServiceTitanClient {
     private String token;
     private Instant tokenRenewAt = Instant.EPOCH;
 
-    public ServiceTitanClient(ServiceTitanConnection conn, ProducerTemplate template, ObjectMapper json, Clock clock) {
+    private final io.referralbridge.ops.BridgeMetrics metrics;
+
+    public ServiceTitanClient(ServiceTitanConnection conn, ProducerTemplate template, ObjectMapper json, Clock clock,
+                              io.referralbridge.ops.BridgeMetrics metrics) {
+        this.metrics = metrics;
         this.conn = conn;
         this.template = template;
         this.json = json;
@@ -139,6 +143,9 @@ public final class ServiceTitanClient {
                 }
             });
             Exception failure = result.getException();
+            metrics.count("bridge.servicetitan.calls", "endpoint", method + " " + endpointName(path), "status",
+                    failure instanceof HttpOperationFailedException h ? String.valueOf(h.getStatusCode())
+                            : failure != null ? "error" : "200");
             if (failure instanceof HttpOperationFailedException http && http.getStatusCode() == 401 && attempt == 1) {
                 LOG.info("ServiceTitan refused the access token (401); fetching a new one");
                 invalidate(bearer);
@@ -194,6 +201,12 @@ public final class ServiceTitanClient {
         } catch (Exception e) {
             throw new IllegalStateException("ServiceTitan answered with a body that is not JSON", e);
         }
+    }
+
+    /** The path without tenant and ids, so metrics have a bounded set of endpoint names. */
+    static String endpointName(String path) {
+        return path.replaceAll("/tenant/[^/]+", "").replaceAll("/booking-provider/\\d+", "/booking-provider")
+                .replaceAll("/\\d+(?=/|$)", "/{id}");
     }
 
     static Map<String, String> params(String... kv) {

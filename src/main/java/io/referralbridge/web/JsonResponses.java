@@ -18,9 +18,12 @@ public final class JsonResponses {
     private final ObjectMapper json;
     private final int retryAfterSeconds;
 
-    public JsonResponses(ObjectMapper json, int retryAfterSeconds) {
+    private final io.referralbridge.ops.BridgeMetrics metrics;
+
+    public JsonResponses(ObjectMapper json, int retryAfterSeconds, io.referralbridge.ops.BridgeMetrics metrics) {
         this.json = json;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.metrics = metrics;
     }
 
     /** Writes the body as a JSON answer: its own status if it is an {@link HttpAnswer}, else 200. */
@@ -41,6 +44,9 @@ public final class JsonResponses {
         // Only the answer goes back: request headers (signatures, credentials) must not be echoed.
         m.removeHeaders("*", Exchange.HTTP_RESPONSE_CODE);
         HttpProblem problem = asProblem(cause);
+        if ("referral-intake".equals(exchange.getFromRouteId())) {
+            metrics.count("bridge.webhooks.rejected", "reason", problem.error());
+        }
         if (problem.status() == 503) {
             m.setHeader("Retry-After", String.valueOf(retryAfterSeconds));
         }

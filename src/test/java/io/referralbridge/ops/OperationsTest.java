@@ -54,6 +54,31 @@ class OperationsTest {
     }
 
     @Test
+    void businessMetrics() {
+        assertEquals(202, bridge.sendWebhook("evt-met-1", referralEvent("MET-0001", "m@example.com")).statusCode());
+        assertEquals(200, bridge.sendWebhook("evt-met-1", referralEvent("MET-0001", "m@example.com")).statusCode());
+        assertEquals(400, bridge.sendWebhook("evt-met-2", "{").statusCode());
+        bridge.awaitState("MET-0001", "booked");
+        String m = bridge.management("/observe/metrics").body();
+        assertMetric(m, "bridge_webhooks_total{outcome=\"accepted\"", 1);
+        assertMetric(m, "bridge_webhooks_total{outcome=\"duplicate\"", 1);
+        assertMetric(m, "bridge_webhooks_rejected_total{reason=\"malformed_json\"", 1);
+        assertMetric(m, "bridge_referral_transitions_total{to=\"booked\"", 1);
+        assertMetric(m, "bridge_servicetitan_calls_total{endpoint=\"POST /crm/v2/booking-provider/bookings\","
+                + "status=\"200\"", 1);
+        assertMetric(m, "bridge_outbox_pending{kind=\"create_booking\"", 0);
+        assertTrue(m.contains("bridge_poll_lag_seconds{tenant=\"4242\"}"), "poll lag exported");
+    }
+
+    private static void assertMetric(String metrics, String prefix, double atLeast) {
+        String line = metrics.lines().filter(l -> l.startsWith(prefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no metric " + prefix + " in\n" + metrics.lines()
+                        .filter(l -> l.startsWith("bridge_")).toList()));
+        double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        assertTrue(value >= atLeast, line);
+    }
+
+    @Test
     void pausedPollingWaitsAndPollNowRunsACycle() throws Exception {
         assertEquals(200, bridge.post("/admin/poll/pause", new byte[0], bridge.admin()).statusCode());
         try {
