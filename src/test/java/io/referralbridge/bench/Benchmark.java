@@ -1,0 +1,207 @@
+package io.referralbridge.bench;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.referralbridge.intake.WebhookVerifier;
+import io.referralbridge.support.BridgeUnderTest;
+import org.apache.camel.test.AvailablePortFinder;
+
+/**
+ * Prints the bridge's figures (bench/run.sh): intake rate and latency beside the database's own single-row insert rate,
+ * webhook -> booking and milestone -> platform-told latencies, ServiceTitan requests per poll cycle against open
+ * referrals and changes, time to ready and peak RSS of the packaged jar. Loopback only, bounded in count and time.
+ */
+public final class Benchmark {
+
+    static final int WEBHOOKS = Integer.getInteger("bench.webhooks", 3000);
+    static final int CLIENTS = Integer.getInteger("bench.clients", 16);
+
+    public static void main(String[] args) throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        try (BridgeUnderTest bridge = BridgeUnderTest.start(Map.of("servicetitan.max-requests-per-second", "5000",
+                "bridge.outbox.batch-size", "100"))) {
+            double insertRate = insertRate(bridge.jdbcUrl, 3000);
+            Map<String, Long> bookedAt = new ConcurrentHashMap<>();
+            List<Long> intakeMs = Collections.synchronizedList(new ArrayList<>());
+            Map<String, Long> sentAt = new ConcurrentHashMap<>();
+            long start = System.nanoTime();
+            ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+            for (int i = 0; i < WEBHOOKS; i++) {
+                String code = "BENCH-%06d".formatted(i);
+                pool.submit(() -> {
+                    long t0 = System.nanoTime();
+                    sentAt.put(code, t0);
+                    int status = bridge.sendWebhook("evt-" + code, BridgeUnderTest.referralEvent(code,
+                            code.toLowerCase() + "@example.com")).statusCode();
+                    if (status == 202) {
+                        intakeMs.add((System.nanoTime() - t0) / 1000);
+                    }
+                });
+            }
+            pool.shutdown();
+            pool.awaitTermination(10, TimeUnit.MINUTES);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double intakeRate = intakeMs.size() / seconds;
+            rows.add(row("intake: committed referrals/s (" + CLIENTS + " clients)", "%.0f".formatted(intakeRate)));
+            rows.add(row("intake: latency p50 / p99 (ms)", pct(intakeMs, 50) + " / " + pct(intakeMs, 99)));
+            rows.add(row("PostgreSQL single-row inserts/s (JDBC loop, same run)", "%.0f".formatted(insertRate)));
+            rows.add(row("intake / insert rate", "%.2f".formatted(intakeRate / insertRate)));
+
+            BridgeUnderTest.await("all booked", Duration.ofMinutes(10), () -> bridge.count("referral") == WEBHOOKS
+                    && ((Number) bridge.query("SELECT count(*) AS n FROM referral WHERE state = 'booked'").get(0)
+                    .get("n")).intValue() == WEBHOOKS);
+            // webhook -> booking visible: measured one at a time, so queueing behind the burst is not counted
+            List<Long> bookMs = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String code = "LAT-%04d".formatted(i);
+                long t0 = System.nanoTime();
+                bridge.sendWebhook("evt-" + code, BridgeUnderTest.referralEvent(code, "l" + i + "@example.com"));
+                while (bridge.sandbox.bookingsWithExternalId(code).isEmpty()) {
+                    Thread.onSpinWait();
+                }
+                bookMs.add((System.nanoTime() - t0) / 1000);
+            }
+            rows.add(row("webhook -> booking in ServiceTitan p50 / p99 (ms), idle", pct(bookMs, 50) + " / "
+                    + pct(bookMs, 99)));
+
+            // job milestone -> platform told, at a 200 ms poll interval
+            List<Long> toldMs = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                String code = "LAT-%04d".formatted(i);
+                bridge.awaitState(code, "booked");
+                long job = bridge.sandbox.convertBooking(bridge.bookingId(code)).path("id").asLong();
+                long t0 = System.nanoTime();
+                bridge.sandbox.setJobStatus(job, "Completed");
+                while (!bridge.platform.isQualified(code)) {
+                    Thread.sleep(2);
+                }
+                toldMs.add((System.nanoTime() - t0) / 1000);
+            }
+            rows.add(row("job Completed -> platform told p50 / p99 (ms), poll every 200 ms", pct(toldMs, 50) + " / "
+                    + pct(toldMs, 99)));
+
+            // ServiceTitan requests per poll cycle: open referrals x changes
+            bridge.post("/admin/poll/pause", new byte[0], bridge.admin());
+            for (int open : new int[] {1_000, 10_000, 100_000}) {
+                bridge.execute("DELETE FROM referral_history WHERE referral_id IN (SELECT id FROM referral WHERE code "
+                        + "LIKE 'OPEN-%'); DELETE FROM referral WHERE code LIKE 'OPEN-%'");
+                bridge.execute("INSERT INTO referral (code, campaign_id, first_name, email, payload, state, booking_id) "
+                        + "SELECT 'OPEN-' || g, '17', 'A', 'a@example.com', '{}'::jsonb, 'booked', 9000000 + g "
+                        + "FROM generate_series(1, " + open + ") g");
+                for (int changes : new int[] {0, 100}) {
+                    bridge.post("/admin/poll", new byte[0], bridge.admin()); // catch up first
+                    bridge.sandbox.addUnrelatedJobs(changes);
+                    var stats = bridge.json(bridge.post("/admin/poll", new byte[0], bridge.admin()));
+                    rows.add(row("poll cycle: ServiceTitan requests, " + open + " open referrals, " + changes
+                            + " changes", stats.path("requests").asText()));
+                }
+            }
+        }
+        rows.addAll(processFigures());
+        print(rows);
+    }
+
+    /** Time to ready and peak RSS of the packaged jar (dev profile: embedded PostgreSQL and sandboxes included). */
+    static List<String[]> processFigures() throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        Path jar = Path.of("target/referral-bridge.jar");
+        if (!Files.exists(jar)) {
+            rows.add(row("time to ready / peak RSS", "skipped: build the jar first"));
+            return rows;
+        }
+        int port = AvailablePortFinder.getNextAvailable();
+        Path data = Files.createTempDirectory("bench-pg");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dcamel.server.port=" + port, "-Dbridge.db.embedded.data-dir=" + data,
+                "-Dbridge.sandbox.servicetitan.port=0", "-Dbridge.sandbox.platform.port=0",
+                "-Dcamel.management.port=" + AvailablePortFinder.getNextAvailable(), "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(new File("target/bench-bridge.log"));
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        HttpClient http = HttpClient.newHttpClient();
+        long readyMs = -1;
+        while (System.nanoTime() - t0 < 120_000_000_000L) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/report")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    readyMs = (System.nanoTime() - t0) / 1_000_000;
+                    break;
+                }
+            } catch (Exception notYet) {
+                Thread.sleep(50);
+            }
+        }
+        String hwm = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
+                .filter(l -> l.startsWith("VmHWM")).findFirst().orElse("VmHWM: ?").replaceAll("\\s+", " ");
+        p.destroy();
+        p.waitFor(30, TimeUnit.SECONDS);
+        rows.add(row("time to ready, java -jar (dev: embedded PostgreSQL + sandboxes) (ms)", String.valueOf(readyMs)));
+        rows.add(row("peak RSS of the bridge JVM after start (" + hwm.split(" ")[0] + ")", hwm.substring(
+                hwm.indexOf(' ') + 1) + " (embedded PostgreSQL runs in its own processes)"));
+        return rows;
+    }
+
+    static double insertRate(String jdbcUrl, int n) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres")) {
+            c.createStatement().execute("CREATE TABLE IF NOT EXISTS bench_insert (id BIGSERIAL PRIMARY KEY, v TEXT)");
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO bench_insert (v) VALUES (?)")) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    ps.setString(1, "row " + i);
+                    ps.executeUpdate(); // autocommit: one transaction per row, like one webhook
+                }
+                return n / ((System.nanoTime() - t0) / 1e9);
+            }
+        }
+    }
+
+    static String pct(List<Long> micros, int p) {
+        List<Long> sorted = new ArrayList<>(micros);
+        Collections.sort(sorted);
+        if (sorted.isEmpty()) {
+            return "-";
+        }
+        long v = sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+        return "%.1f".formatted(v / 1000.0);
+    }
+
+    static String[] row(String what, String value) {
+        return new String[] {what, value};
+    }
+
+    static void print(List<String[]> rows) {
+        int w = rows.stream().mapToInt(r -> r[0].length()).max().orElse(10);
+        System.out.println();
+        System.out.printf("| %-" + w + "s | %s%n", "measure", "value");
+        System.out.printf("|-%s-|-------%n", "-".repeat(w));
+        for (String[] r : rows) {
+            System.out.printf("| %-" + w + "s | %s%n", r[0], r[1]);
+        }
+        System.out.printf("%nmachine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"));
+    }
+
+    private Benchmark() {
+    }
+}
