@@ -5,7 +5,7 @@
 INSERT INTO outbox (kind, referral_id) VALUES (?, ?) ON CONFLICT (kind, referral_id) DO NOTHING
 
 -- name: claim
--- (kind, lease_seconds, batch_size): one statement, so the row lock is held while the lease is written;
+-- (kind, batch_size, lease_seconds): one statement, so the row lock is held while the lease is written;
 -- SKIP LOCKED lets several consumers share the table without waiting on each other.
 WITH c AS (
     SELECT id FROM outbox
@@ -13,6 +13,20 @@ WITH c AS (
     ORDER BY id
     LIMIT ?
     FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
+FROM c WHERE o.id = c.id
+RETURNING o.id, o.referral_id, o.attempts
+
+-- name: claim-in-connection
+-- (kind, connection, batch_size, lease_seconds): as claim, for the referrals of one ServiceTitan connection
+WITH c AS (
+    SELECT o.id FROM outbox o JOIN referral r ON r.id = o.referral_id
+    WHERE o.kind = ? AND r.connection = ? AND o.status = 'pending'
+      AND (o.claimed_until IS NULL OR o.claimed_until < now())
+    ORDER BY o.id
+    LIMIT ?
+    FOR UPDATE OF o SKIP LOCKED
 )
 UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1
 FROM c WHERE o.id = c.id

@@ -1,25 +1,36 @@
 -- Named queries of the ServiceTitan poll and the qualification router.
 
 -- name: cursor
--- (feed)
-SELECT continue_from FROM poll_cursor WHERE feed = ?
+-- (connection, feed)
+SELECT continue_from FROM poll_cursor WHERE connection = ? AND feed = ?
 
 -- name: save-cursor
--- (feed, continue_from)
-INSERT INTO poll_cursor (feed, continue_from) VALUES (?, ?)
-ON CONFLICT (feed) DO UPDATE SET continue_from = EXCLUDED.continue_from, updated_at = now()
+-- (connection, feed, continue_from)
+INSERT INTO poll_cursor (connection, feed, continue_from) VALUES (?, ?, ?)
+ON CONFLICT (connection, feed) DO UPDATE SET continue_from = EXCLUDED.continue_from, updated_at = now()
+
+-- name: paused
+-- (connection)
+SELECT paused FROM poll_control WHERE connection = ?
+
+-- name: set-paused
+-- (connection, paused)
+INSERT INTO poll_control (connection, paused) VALUES (?, ?)
+ON CONFLICT (connection) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now()
 
 -- name: by-bookings
--- (booking_ids[])
-SELECT id, booking_id, job_id, state FROM referral WHERE booking_id = ANY (?)
+-- (connection, booking_ids[])
+SELECT id, booking_id, job_id, state FROM referral WHERE connection = ? AND booking_id = ANY (?)
 
 -- name: by-jobs
--- (booking_ids[], job_ids[])
-SELECT id, booking_id, job_id, state FROM referral WHERE booking_id = ANY (?) OR job_id = ANY (?)
+-- (connection, booking_ids[], connection, job_ids[]): two index scans
+SELECT id, booking_id, job_id, state FROM referral WHERE connection = ? AND booking_id = ANY (?)
+UNION
+SELECT id, booking_id, job_id, state FROM referral WHERE connection = ? AND job_id = ANY (?)
 
 -- name: by-job-ids
--- (job_ids[])
-SELECT id, job_id FROM referral WHERE job_id = ANY (?)
+-- (connection, job_ids[])
+SELECT id, job_id FROM referral WHERE connection = ? AND job_id = ANY (?)
 
 -- name: set-job
 -- (job_id, job_status, referral_id): job_status is kept when the change carries none (a booking row)
@@ -36,13 +47,13 @@ ON CONFLICT (invoice_id) DO UPDATE SET total = EXCLUDED.total, balance = EXCLUDE
 UPDATE referral SET needs_evaluation = true WHERE id = ?
 
 -- name: to-evaluate
--- (limit)
+-- (connections[], limit)
 SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status, r.not_qualified_reason,
        coalesce(sum(i.total) FILTER (WHERE i.active), 0)   AS invoice_total,
        coalesce(sum(i.balance) FILTER (WHERE i.active), 0) AS invoice_balance,
        count(i.invoice_id) FILTER (WHERE i.active)          AS invoice_count
 FROM referral r LEFT JOIN referral_invoice i ON i.referral_id = r.id
-WHERE r.needs_evaluation
+WHERE r.needs_evaluation AND r.connection = ANY (?)
 GROUP BY r.id ORDER BY r.id LIMIT ?
 
 -- name: evaluated

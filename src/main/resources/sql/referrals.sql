@@ -6,9 +6,9 @@ SELECT r.id, r.code, r.state, r.booking_id FROM webhook_event e JOIN referral r 
 WHERE e.event_id = ?
 
 -- name: insert-referral
--- (code, campaign_id, first_name, last_name, email, phone, payload)
-INSERT INTO referral (code, campaign_id, first_name, last_name, email, phone, payload, state)
-VALUES (?, ?, ?, ?, ?, ?, CAST(? AS JSONB), 'received')
+-- (code, campaign_id, connection, first_name, last_name, email, phone, payload)
+INSERT INTO referral (code, campaign_id, connection, first_name, last_name, email, phone, payload, state)
+VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), 'received')
 ON CONFLICT (code) DO NOTHING
 RETURNING id, code, state, booking_id
 
@@ -34,7 +34,7 @@ UPDATE referral SET state = ?, booking_id = coalesce(?, booking_id), updated_at 
 
 -- name: load-for-booking
 -- (referral_id)
-SELECT id, code, campaign_id, state, booking_id, payload::text AS payload FROM referral WHERE id = ?
+SELECT id, code, campaign_id, connection, state, booking_id, payload::text AS payload FROM referral WHERE id = ?
 
 -- name: load-view
 -- (code)

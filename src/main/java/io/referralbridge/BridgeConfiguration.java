@@ -3,6 +3,8 @@ package io.referralbridge;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.ArrayList;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -32,6 +34,9 @@ import io.referralbridge.sandbox.ReferralPlatformSandbox;
 import io.referralbridge.sandbox.ServiceTitanSandbox;
 import io.referralbridge.servicetitan.ServiceTitanClient;
 import io.referralbridge.servicetitan.ServiceTitanConnection;
+import io.referralbridge.servicetitan.ServiceTitanClients;
+import io.referralbridge.schedule.ConnectionRoutes;
+import io.referralbridge.schedule.QuartzCluster;
 import io.referralbridge.web.JsonResponses;
 import org.apache.camel.CamelConfiguration;
 import io.referralbridge.ops.BridgeMetrics;
@@ -69,7 +74,6 @@ public final class BridgeConfiguration implements CamelConfiguration {
     private void wire(CamelContext context, Settings s, Clock clock, Resources resources) throws Exception {
 
         // Everything that can be checked without I/O is checked first, so a bad setting fails fast.
-        Campaigns campaigns = Campaigns.from(s);
         PlatformFields fields = PlatformFields.from(s);
         WebhookVerifier verifier = new WebhookVerifier(
                 s.get("bridge.webhook.scheme", WebhookVerifier.SCHEME_STANDARD),
@@ -80,7 +84,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 clock);
         AdminAuth adminAuth = new AdminAuth(s.required("bridge.admin.token"));
         checkManagementIsLocal(s);
-        ServiceTitanConnection connection = ServiceTitanConnection.from(s);
+        List<ServiceTitanConnection> connections = ServiceTitanConnection.listFrom(s);
+        Campaigns campaigns = Campaigns.from(s, connections);
         PlatformConnection platform = PlatformConnection.from(s);
 
         if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {
@@ -118,15 +123,22 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
         r.bind("bookings", new BookingSteps(db.dataSource(), referrals, outbox, campaigns, mapper));
-        ServiceTitanClient serviceTitan = new ServiceTitanClient(connection, context.createProducerTemplate(), json,
-                clock, metrics);
+        List<ServiceTitanClient> clients = new ArrayList<>();
+        for (ServiceTitanConnection connection : connections) {
+            clients.add(new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock, metrics));
+        }
+        ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
         r.bind("poller", new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics));
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new DatabaseHealthCheck(db.dataSource()));
-            health.register(new ServiceTitanHealthCheck(serviceTitan));
+            for (ServiceTitanClient client : clients) {
+                health.register(new ServiceTitanHealthCheck(client));
+            }
         }
+        QuartzCluster.configure(context, s, db.dataSource(), connections.size());
+        context.addRoutes(new ConnectionRoutes(connections));
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size", 500), metrics));
         r.bind("reports", new Reports(db.dataSource()));

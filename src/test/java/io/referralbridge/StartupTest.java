@@ -76,6 +76,48 @@ class StartupTest {
         assertTrue(startupError("dev", p).getMessage().contains("bridge.campaign.17.priority"));
     }
 
+    private static Map<String, String> twoConnections() {
+        Map<String, String> p = devWithout("servicetitan.tenant-id");
+        p.put("servicetitan.connections", "north, south");
+        for (String c : List.of("north", "south")) {
+            p.put("servicetitan.connection." + c + ".tenant-id", "1");
+            p.put("servicetitan.connection." + c + ".app-key", "k");
+            p.put("servicetitan.connection." + c + ".client-id", "i");
+            p.put("servicetitan.connection." + c + ".client-secret", "s");
+        }
+        p.put("servicetitan.connection.north.campaigns", "17, 18, 19, 20");
+        p.put("servicetitan.connection.south.campaigns", "21");
+        return p;
+    }
+
+    @Test
+    void connectionsNameWhatIsMissingOrInconsistent() {
+        Map<String, String> secret = twoConnections();
+        secret.put("servicetitan.connection.south.client-secret", "");
+        assertEquals("Missing required setting 'servicetitan.connection.south.client-secret' (environment variable "
+                + "SERVICETITAN_CONNECTION_SOUTH_CLIENT_SECRET)", startupError("dev", secret).getMessage());
+
+        Map<String, String> orphan = twoConnections();
+        orphan.put("servicetitan.connection.south.campaigns", "19");
+        orphan.put("servicetitan.connection.north.campaigns", "17, 18, 20");
+        ConfigurationException e = startupError("dev", orphan);
+        assertEquals("Campaign 21 is in no ServiceTitan connection: add it to one of "
+                + "servicetitan.connection.<name>.campaigns", e.getMessage());
+
+        Map<String, String> twice = twoConnections();
+        twice.put("servicetitan.connection.south.campaigns", "21, 17");
+        assertTrue(startupError("dev", twice).getMessage().startsWith("Campaign 17 is in two ServiceTitan "
+                + "connections (north, south)"));
+
+        Map<String, String> unknown = twoConnections();
+        unknown.put("servicetitan.connection.south.campaigns", "21, 99");
+        assertTrue(startupError("dev", unknown).getMessage().contains("servicetitan.connection.south.campaigns"));
+
+        Map<String, String> badName = twoConnections();
+        badName.put("servicetitan.connections", "north, South Side");
+        assertTrue(startupError("dev", badName).getMessage().startsWith("Invalid setting 'servicetitan.connections'"));
+    }
+
     @Test
     void listedCampaignWithNoSettingsAtAll() {
         Map<String, String> p = devWithout("bridge.campaigns");

@@ -49,6 +49,7 @@ public final class BookingSteps {
         referrals.transition(r.id(), Set.of("received", "failed"), "booking_requested",
                 null, "booking task " + task.id() + " attempt " + task.attempts());
         exchange.setProperty(BOOKING_PROVIDER, campaign.bookingProvider());
+        exchange.setProperty(io.referralbridge.servicetitan.ServiceTitanClients.CONNECTION, r.connection());
         exchange.setProperty(REFERRAL_ID, r.id());
         return request;
     }

@@ -6,7 +6,8 @@ import com.fasterxml.jackson.core.JsonPointer;
 
 /**
  * How one referral campaign becomes ServiceTitan bookings. Required: a booking provider, a source and a summary (each
- * from a field of the webhook or a default), and whether a referral is a first-time client.
+ * from a field of the webhook or a default), and whether a referral is a first-time client. {@code connection} names the
+ * ServiceTitan tenant connection its referrals are booked in and polled from.
  */
 public record Campaign(
         String id,
@@ -23,7 +24,8 @@ public record Campaign(
         JsonPointer summaryField,
         boolean firstTimeClient,
         List<SummaryExtra> summaryExtras,
-        Qualification qualification) {
+        Qualification qualification,
+        String connection) {
 
     /**
      * When a referral of this campaign qualifies: {@code option} is none, booking_becomes_job, job_status or revenue;

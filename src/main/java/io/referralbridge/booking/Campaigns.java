@@ -11,6 +11,7 @@ import java.util.Set;
 import io.referralbridge.config.ConfigurationException;
 import io.referralbridge.config.Settings;
 import io.referralbridge.intake.PlatformFields;
+import io.referralbridge.servicetitan.ServiceTitanConnection;
 
 /**
  * The configured campaigns, read once at startup from {@code bridge.campaigns} and {@code bridge.campaign.<id>.*}. A
@@ -39,20 +40,45 @@ public final class Campaigns {
         return byId.values();
     }
 
-    public static Campaigns from(Settings s) {
+    /**
+     * The campaigns, each assigned to the ServiceTitan connection that lists it (or to the only, default connection).
+     * A campaign in no connection or in two, or a connection listing an unknown campaign, stops startup.
+     */
+    public static Campaigns from(Settings s, List<ServiceTitanConnection> connections) {
         List<String> ids = s.getList("bridge.campaigns");
         if (ids.isEmpty()) {
             throw new ConfigurationException("Missing required setting 'bridge.campaigns': list the referral platform's "
                     + "campaign ids the bridge accepts, e.g. bridge.campaigns=17,18");
         }
+        Map<String, ServiceTitanConnection> owner = new LinkedHashMap<>();
+        for (ServiceTitanConnection c : connections) {
+            for (String id : c.campaigns()) {
+                String key = "servicetitan.connection." + c.name() + ".campaigns";
+                if (!ids.contains(id)) {
+                    throw new ConfigurationException("Invalid setting '" + key + "': campaign " + id
+                            + " is not in bridge.campaigns");
+                }
+                ServiceTitanConnection before = owner.put(id, c);
+                if (before != null) {
+                    throw new ConfigurationException("Campaign " + id + " is in two ServiceTitan connections ("
+                            + before.name() + ", " + c.name() + "): keep it in one " + key);
+                }
+            }
+        }
         List<Campaign> out = new ArrayList<>();
         for (String id : ids) {
-            out.add(read(s, id));
+            ServiceTitanConnection c = connections.size() == 1 && connections.get(0).campaigns().isEmpty()
+                    ? connections.get(0) : owner.get(id);
+            if (c == null) {
+                throw new ConfigurationException("Campaign " + id + " is in no ServiceTitan connection: add it to "
+                        + "one of servicetitan.connection.<name>.campaigns");
+            }
+            out.add(read(s, id, c));
         }
         return new Campaigns(out);
     }
 
-    static Campaign read(Settings s, String id) {
+    static Campaign read(Settings s, String id, ServiceTitanConnection connection) {
         String p = "bridge.campaign." + id + ".";
         String source = s.optional(p + "source").orElse(null);
         String sourceField = s.optional(p + "source-field").orElse(null);
@@ -64,8 +90,9 @@ public final class Campaigns {
         if (summary == null && summaryField == null) {
             throw missing(id, "summary", p + "summary or " + p + "summary-field");
         }
-        String provider = s.optional(p + "booking-provider").orElseThrow(() -> missing(id, "booking provider",
-                p + "booking-provider"));
+        String provider = s.optional(p + "booking-provider")
+                .or(() -> java.util.Optional.ofNullable(connection.bookingProvider()))
+                .orElseThrow(() -> missing(id, "booking provider", p + "booking-provider"));
         String firstTime = s.optional(p + "is-first-time-client").orElseThrow(() -> missing(id,
                 "is-first-time-client", p + "is-first-time-client"));
         String priority = s.optional(p + "priority").orElse(null);
@@ -99,7 +126,8 @@ public final class Campaigns {
                 PlatformFields.parseOptional(p + "summary-field", summaryField),
                 Settings.parseBoolean(p + "is-first-time-client", firstTime),
                 List.copyOf(extras),
-                qualification(s, id, p));
+                qualification(s, id, p),
+                connection.name());
     }
 
     static Campaign.Qualification qualification(Settings s, String id, String p) {

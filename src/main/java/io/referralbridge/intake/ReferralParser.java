@@ -87,7 +87,7 @@ public final class ReferralParser {
             eventId = eventIdFromBody(root);
         }
         return new Referral(eventId, code, campaignId, firstName, lastName, email.toLowerCase(java.util.Locale.ROOT),
-                phone, root);
+                phone, root, campaign.connection());
     }
 
     private JsonNode readJson(byte[] body) {

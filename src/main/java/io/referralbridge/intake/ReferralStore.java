@@ -52,7 +52,7 @@ public final class ReferralStore {
                 return existing(seen);
             }
             Map<String, Object> created = tx.one(referrals.get("insert-referral"), r.code(), r.campaignId(),
-                    r.firstName(), r.lastName(), r.email(), r.phone(), toJson(r));
+                    r.connection(), r.firstName(), r.lastName(), r.email(), r.phone(), toJson(r));
             if (created == null) {
                 Map<String, Object> byCode = tx.one(referrals.get("find-by-code"), r.code());
                 tx.update(referrals.get("insert-event"), r.eventId(), byCode.get("id"));
@@ -90,7 +90,7 @@ public final class ReferralStore {
             try {
                 return new StoredReferral(referralId, (String) row.get("code"), (String) row.get("campaign_id"),
                         (String) row.get("state"), (Long) row.get("booking_id"),
-                        json.readTree((String) row.get("payload")));
+                        json.readTree((String) row.get("payload")), (String) row.get("connection"));
             } catch (Exception e) {
                 throw new IllegalStateException("Referral " + referralId + " has an unreadable payload", e);
             }
@@ -124,6 +124,6 @@ public final class ReferralStore {
 
     /** A referral as stored, with the webhook it came from. */
     public record StoredReferral(long id, String code, String campaignId, String state, Long bookingId,
-                                 com.fasterxml.jackson.databind.JsonNode payload) {
+                                 com.fasterxml.jackson.databind.JsonNode payload, String connection) {
     }
 }

@@ -12,7 +12,7 @@ public final class ServiceTitanHealthCheck extends AbstractHealthCheck {
     private final ServiceTitanClient client;
 
     public ServiceTitanHealthCheck(ServiceTitanClient client) {
-        super("bridge", "servicetitan-token");
+        super("bridge", "servicetitan-token-" + client.connection().name());
         this.client = client;
     }
 

@@ -26,10 +26,20 @@ public final class Outbox {
     }
 
     public List<OutboxTask> claim(String kind) {
-        return Tx.run(ds, tx -> tx.query(sql.get("claim"), kind, batchSize, leaseSeconds).stream()
+        return tasks(kind, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind, batchSize, leaseSeconds)));
+    }
+
+    /** Tasks of one ServiceTitan connection's referrals, so that one tenant's trouble queues only its own work. */
+    public List<OutboxTask> claim(String kind, String connection) {
+        return tasks(kind, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind, connection, batchSize,
+                leaseSeconds)));
+    }
+
+    private static List<OutboxTask> tasks(String kind, List<Map<String, Object>> rows) {
+        return rows.stream()
                 .map(row -> new OutboxTask(((Number) row.get("id")).longValue(), kind,
                         ((Number) row.get("referral_id")).longValue(), ((Number) row.get("attempts")).intValue()))
-                .toList());
+                .toList();
     }
 
     public void complete(Tx tx, long taskId) throws java.sql.SQLException {

@@ -50,9 +50,11 @@ public final class Qualification {
         this.batchSize = batchSize;
     }
 
-    /** Referrals whose ServiceTitan facts changed since they were last evaluated. */
-    public List<ReferralProgress> toEvaluate() {
-        return Tx.run(ds, tx -> tx.query(sql.get("to-evaluate"), batchSize).stream().map(r -> new ReferralProgress(
+    /** Referrals of a connection (null: of all) whose ServiceTitan facts changed since they were last evaluated. */
+    public List<ReferralProgress> toEvaluate(@org.apache.camel.Header("connection") String connection) {
+        Object[] names = connection != null ? new Object[] {connection}
+                : campaigns.all().stream().map(Campaign::connection).distinct().toArray();
+        return Tx.run(ds, tx -> tx.query(sql.get("to-evaluate"), tx.array("text", names), batchSize).stream().map(r -> new ReferralProgress(
                 ((Number) r.get("id")).longValue(), (String) r.get("code"), (String) r.get("campaign_id"),
                 (String) r.get("state"), (Long) r.get("job_id"), (String) r.get("job_status"),
                 (String) r.get("not_qualified_reason"), (BigDecimal) r.get("invoice_total"), (BigDecimal) r.get("invoice_balance"),

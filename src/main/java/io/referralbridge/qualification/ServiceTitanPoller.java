@@ -4,9 +4,11 @@ import java.math.BigDecimal;
 import java.sql.Array;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
@@ -15,6 +17,7 @@ import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
 import io.referralbridge.intake.ReferralStore;
 import io.referralbridge.servicetitan.ServiceTitanClient;
+import io.referralbridge.servicetitan.ServiceTitanClients;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Follows ServiceTitan's export feeds (bookings, jobs, invoices) from their stored continuation tokens. Each page is
  * applied in one transaction together with the token that follows it, so a crash repeats at most one page and skips
  * nothing; rows are applied idempotently because the feeds repeat rows. A change costs one batched, indexed look-up
- * per page; changes that match no referral cost nothing more. Matching referrals are flagged for evaluation.
+ * per page; changes that match no referral cost nothing more. Matching referrals are flagged for evaluation. Each
+ * connection (tenant) has its own tokens and cycle; Quartz (clustered) runs a connection's cycle on one node at a time.
  */
 public final class ServiceTitanPoller {
 
@@ -31,48 +35,90 @@ public final class ServiceTitanPoller {
     public static final List<String> FEEDS = List.of("bookings", "jobs", "invoices");
 
     private final DataSource ds;
-    private final ServiceTitanClient client;
+    private final ServiceTitanClients clients;
     private final ReferralStore referrals;
+    private final io.referralbridge.ops.BridgeMetrics metrics;
     private final Queries sql = Queries.load("sql/qualification.sql");
-    private volatile boolean paused;
+    private final Map<String, Long> lastSuccess = new ConcurrentHashMap<>();
 
-    private volatile long lastSuccess = System.currentTimeMillis();
-
-    public ServiceTitanPoller(DataSource ds, ServiceTitanClient client, ReferralStore referrals,
+    public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralStore referrals,
                               io.referralbridge.ops.BridgeMetrics metrics) {
         this.ds = ds;
-        this.client = client;
+        this.clients = clients;
         this.referrals = referrals;
-        metrics.gauge("bridge.poll.lag.seconds", "tenant", client.connection().tenantId(),
-                () -> (System.currentTimeMillis() - lastSuccess) / 1000.0);
+        this.metrics = metrics;
+        for (ServiceTitanClient c : clients.all()) {
+            String name = c.connection().name();
+            lastSuccess.put(name, System.currentTimeMillis());
+            metrics.gauge("bridge.poll.lag.seconds", "connection", name,
+                    () -> (System.currentTimeMillis() - lastSuccess.get(name)) / 1000.0);
+        }
     }
 
-    public Map<String, Object> pause() {
-        paused = true;
-        LOG.info("ServiceTitan polling paused by an operator");
-        return Map.of("paused", true);
+    /** Pauses the scheduled poll of one connection, or of all when none is named; on every node, across restarts. */
+    public Map<String, Object> pause(@Header(ServiceTitanClients.CONNECTION) String connection) {
+        return setPaused(connection, true);
     }
 
-    public Map<String, Object> resume() {
-        paused = false;
-        LOG.info("ServiceTitan polling resumed by an operator");
-        return Map.of("paused", false);
+    public Map<String, Object> resume(@Header(ServiceTitanClients.CONNECTION) String connection) {
+        return setPaused(connection, false);
     }
 
-    public boolean isPaused() {
-        return paused;
+    private Map<String, Object> setPaused(String connection, boolean paused) {
+        List<String> names = names(connection);
+        Tx.run(ds, tx -> {
+            for (String name : names) {
+                tx.update(sql.get("set-paused"), name, paused);
+            }
+            return null;
+        });
+        LOG.info("ServiceTitan polling {} by an operator: {}", paused ? "paused" : "resumed", names);
+        return Map.of("paused", paused, "connections", names);
+    }
+
+    public boolean isPaused(String connection) {
+        return Tx.run(ds, tx -> {
+            Map<String, Object> row = tx.one(sql.get("paused"), connection);
+            return row != null && Boolean.TRUE.equals(row.get("paused"));
+        });
     }
 
     /**
-     * One poll cycle over every feed; returns requests made and referrals matched. Scheduled cycles are skipped while
-     * paused; an operator's "poll now" runs anyway. Synchronized: the two never overlap.
+     * One poll cycle over every feed of one connection (or of each in turn when none is named); returns requests made
+     * and referrals matched. Scheduled cycles are skipped while paused; an operator's "poll now" runs anyway.
      */
-    public synchronized Map<String, Object> poll(@Header("scheduled") Boolean scheduled) throws Exception {
-        Map<String, Object> stats = new HashMap<>();
-        if (paused && Boolean.TRUE.equals(scheduled)) {
+    public Map<String, Object> poll(@Header("scheduled") Boolean scheduled,
+                                    @Header(ServiceTitanClients.CONNECTION) String connection) throws Exception {
+        Map<String, Object> total = new LinkedHashMap<>(Map.of("requests", 0, "rows", 0, "matched", 0));
+        Map<String, Object> each = new LinkedHashMap<>();
+        for (String name : names(connection)) {
+            Map<String, Object> stats = pollOne(name, Boolean.TRUE.equals(scheduled));
+            each.put(name, stats);
+            stats.forEach((k, v) -> total.merge(k, v, (a, b) -> a instanceof Integer x && b instanceof Integer y
+                    ? (Object) (x + y) : b));
+        }
+        total.put("connections", each);
+        return total;
+    }
+
+    private List<String> names(String connection) {
+        if (connection != null && !connection.isBlank()) {
+            if (clients.all().stream().noneMatch(c -> c.connection().name().equals(connection))) {
+                throw io.referralbridge.web.HttpProblem.notFound("No ServiceTitan connection named '" + connection
+                        + "'");
+            }
+            return List.of(connection);
+        }
+        return clients.all().stream().map(c -> c.connection().name()).toList();
+    }
+
+    private Map<String, Object> pollOne(String name, boolean scheduled) throws Exception {
+        Map<String, Object> stats = new LinkedHashMap<>();
+        if (scheduled && isPaused(name)) {
             stats.put("paused", true);
             return stats;
         }
+        ServiceTitanClient client = clients.get(name);
         int requests = 0;
         int matched = 0;
         int rows = 0;
@@ -80,46 +126,48 @@ public final class ServiceTitanPoller {
             boolean more = true;
             while (more) {
                 String from = Tx.run(ds, tx -> {
-                    Map<String, Object> row = tx.one(sql.get("cursor"), feed);
+                    Map<String, Object> row = tx.one(sql.get("cursor"), name, feed);
                     return row == null ? null : (String) row.get("continue_from");
                 });
                 JsonNode page = client.export(feed, from);
                 requests++;
                 rows += page.path("data").size();
                 matched += Tx.run(ds, tx -> {
-                    int n = apply(tx, feed, page.path("data"));
+                    int n = apply(tx, name, feed, page.path("data"));
                     String next = page.path("continueFrom").asText(null);
                     if (next != null && !next.isEmpty()) {
-                        tx.update(sql.get("save-cursor"), feed, next);
+                        tx.update(sql.get("save-cursor"), name, feed, next);
                     }
                     return n;
                 });
                 more = page.path("hasMore").asBoolean(false);
             }
         }
-        lastSuccess = System.currentTimeMillis();
+        lastSuccess.put(name, System.currentTimeMillis());
+        metrics.count("bridge.poll.cycles", "connection", name);
         stats.put("requests", requests);
         stats.put("rows", rows);
         stats.put("matched", matched);
         if (matched > 0) {
-            LOG.info("Poll cycle: {} request(s), {} change(s), {} referral update(s)", requests, rows, matched);
+            LOG.info("Poll cycle of {}: {} request(s), {} change(s), {} referral update(s)", name, requests, rows,
+                    matched);
         }
         return stats;
     }
 
-    private int apply(Tx tx, String feed, JsonNode data) throws Exception {
+    private int apply(Tx tx, String connection, String feed, JsonNode data) throws Exception {
         if (data.isEmpty()) {
             return 0;
         }
         return switch (feed) {
-            case "bookings" -> applyBookings(tx, data);
-            case "jobs" -> applyJobs(tx, data);
-            default -> applyInvoices(tx, data);
+            case "bookings" -> applyBookings(tx, connection, data);
+            case "jobs" -> applyJobs(tx, connection, data);
+            default -> applyInvoices(tx, connection, data);
         };
     }
 
     /** A booking booked into a job carries jobId. */
-    private int applyBookings(Tx tx, JsonNode data) throws Exception {
+    private int applyBookings(Tx tx, String connection, JsonNode data) throws Exception {
         Map<Long, Long> jobByBooking = new HashMap<>();
         for (JsonNode b : data) {
             if (b.hasNonNull("jobId")) {
@@ -130,7 +178,8 @@ public final class ServiceTitanPoller {
             return 0;
         }
         int n = 0;
-        for (Map<String, Object> r : tx.query(sql.get("by-bookings"), longs(tx, jobByBooking.keySet()))) {
+        for (Map<String, Object> r : tx.query(sql.get("by-bookings"), connection,
+                longs(tx, jobByBooking.keySet()))) {
             long referralId = ((Number) r.get("id")).longValue();
             long jobId = jobByBooking.get(((Number) r.get("booking_id")).longValue());
             tx.update(sql.get("set-job"), jobId, null, referralId);
@@ -141,7 +190,7 @@ public final class ServiceTitanPoller {
     }
 
     /** A job links back to its booking (bookingId) and carries its status. */
-    private int applyJobs(Tx tx, JsonNode data) throws Exception {
+    private int applyJobs(Tx tx, String connection, JsonNode data) throws Exception {
         Map<Long, JsonNode> byBooking = new HashMap<>();
         Map<Long, JsonNode> byId = new HashMap<>();
         for (JsonNode j : data) {
@@ -151,8 +200,8 @@ public final class ServiceTitanPoller {
             }
         }
         int n = 0;
-        for (Map<String, Object> r : tx.query(sql.get("by-jobs"), longs(tx, byBooking.keySet()),
-                longs(tx, byId.keySet()))) {
+        for (Map<String, Object> r : tx.query(sql.get("by-jobs"), connection, longs(tx, byBooking.keySet()),
+                connection, longs(tx, byId.keySet()))) {
             Long bookingId = (Long) r.get("booking_id");
             Long jobId = (Long) r.get("job_id");
             JsonNode job = bookingId != null && byBooking.containsKey(bookingId) ? byBooking.get(bookingId)
@@ -168,7 +217,7 @@ public final class ServiceTitanPoller {
         return n;
     }
 
-    private int applyInvoices(Tx tx, JsonNode data) throws Exception {
+    private int applyInvoices(Tx tx, String connection, JsonNode data) throws Exception {
         Map<Long, List<JsonNode>> byJob = new HashMap<>();
         for (JsonNode i : data) {
             if (i.path("job").hasNonNull("id")) {
@@ -179,7 +228,7 @@ public final class ServiceTitanPoller {
             return 0;
         }
         int n = 0;
-        for (Map<String, Object> r : tx.query(sql.get("by-job-ids"), longs(tx, byJob.keySet()))) {
+        for (Map<String, Object> r : tx.query(sql.get("by-job-ids"), connection, longs(tx, byJob.keySet()))) {
             long referralId = ((Number) r.get("id")).longValue();
             for (JsonNode inv : byJob.get(((Number) r.get("job_id")).longValue())) {
                 tx.update(sql.get("upsert-invoice"), inv.path("id").asLong(), referralId, money(inv, "total"),

@@ -13,8 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
-import org.apache.camel.Body;
-import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Message;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -68,8 +66,7 @@ public final class ServiceTitanClient {
      * Returns the booking with this externalId, creating it only when ServiceTitan has none: a retry, a replay or a
      * restart after a lost answer finds the booking made the first time instead of making a second.
      */
-    public JsonNode ensureBooking(@ExchangeProperty("bookingProvider") long bookingProvider,
-                                  @Body ObjectNode booking) throws Exception {
+    public JsonNode ensureBooking(long bookingProvider, ObjectNode booking) throws Exception {
         String externalId = booking.path("externalId").asText();
         Optional<JsonNode> existing = findBookingByExternalId(bookingProvider, externalId);
         if (existing.isPresent()) {

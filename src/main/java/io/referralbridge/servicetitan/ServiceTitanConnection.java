@@ -1,29 +1,87 @@
 package io.referralbridge.servicetitan;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import io.referralbridge.config.ConfigurationException;
 import io.referralbridge.config.Settings;
 
-/** One ServiceTitan tenant as the bridge reaches it. Production and the sandbox differ only in these values. */
-public record ServiceTitanConnection(String authUrl, String apiUrl, String tenantId, String appKey, String clientId,
-                                     String clientSecret, int refreshMarginSeconds, int connectTimeoutMs,
-                                     int responseTimeoutMs, double maxRequestsPerSecond) {
+/**
+ * One ServiceTitan tenant as the bridge reaches it. Production and the sandbox differ only in these values. Each
+ * connection has its own token, request pace, poll schedule and continuation tokens, and serves its own campaigns.
+ */
+public record ServiceTitanConnection(String name, String authUrl, String apiUrl, String tenantId, String appKey,
+                                     String clientId, String clientSecret, int refreshMarginSeconds,
+                                     int connectTimeoutMs, int responseTimeoutMs, double maxRequestsPerSecond,
+                                     String pollTrigger, List<String> campaigns, String bookingProvider) {
 
-    public static ServiceTitanConnection from(Settings s) {
-        return new ServiceTitanConnection(
-                trimSlash(s.required("servicetitan.auth-url")),
-                trimSlash(s.required("servicetitan.api-url")),
-                s.required("servicetitan.tenant-id"),
-                s.required("servicetitan.app-key"),
-                s.required("servicetitan.client-id"),
-                s.required("servicetitan.client-secret"),
-                s.getInt("servicetitan.token-refresh-margin-seconds", 60),
-                s.getInt("servicetitan.connect-timeout-ms", 5000),
-                s.getInt("servicetitan.response-timeout-ms", 30000),
-                maxRate(s));
+    /** The name of the single connection configured with plain {@code servicetitan.*} settings. */
+    public static final String DEFAULT = "default";
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
+
+    /**
+     * {@code servicetitan.connections = north, south} with {@code servicetitan.connection.<name>.*} for each; without
+     * it, one connection named "default" from {@code servicetitan.*} that serves every campaign. A connection's setting
+     * falls back to the shared {@code servicetitan.*} one where that makes sense (URLs, timeouts, pace).
+     */
+    public static List<ServiceTitanConnection> listFrom(Settings s) {
+        List<String> names = s.getList("servicetitan.connections");
+        if (names.isEmpty()) {
+            return List.of(read(s, DEFAULT, "servicetitan."));
+        }
+        List<ServiceTitanConnection> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String name : names) {
+            if (!NAME.matcher(name).matches()) {
+                throw Settings.invalid("servicetitan.connections", name,
+                        "names of lower-case letters, digits and '-' (they become route ids and environment variables)");
+            }
+            if (!seen.add(name)) {
+                throw Settings.invalid("servicetitan.connections", String.join(",", names), "each name once");
+            }
+            ServiceTitanConnection c = read(s, name, "servicetitan.connection." + name + ".");
+            if (c.campaigns().isEmpty()) {
+                throw new ConfigurationException("ServiceTitan connection '" + name + "' serves no campaign: set "
+                        + "servicetitan.connection." + name + ".campaigns");
+            }
+            out.add(c);
+        }
+        return List.copyOf(out);
     }
 
-    private static double maxRate(Settings s) {
-        String key = "servicetitan.max-requests-per-second";
-        String value = s.get(key, "50");
+    private static ServiceTitanConnection read(Settings s, String name, String p) {
+        return new ServiceTitanConnection(
+                name,
+                trimSlash(shared(s, p, "auth-url")),
+                trimSlash(shared(s, p, "api-url")),
+                s.required(p + "tenant-id"),
+                s.required(p + "app-key"),
+                s.required(p + "client-id"),
+                s.required(p + "client-secret"),
+                Settings.parseInt(p + "token-refresh-margin-seconds", sharedOr(s, p, "token-refresh-margin-seconds", "60")),
+                Settings.parseInt(p + "connect-timeout-ms", sharedOr(s, p, "connect-timeout-ms", "5000")),
+                Settings.parseInt(p + "response-timeout-ms", sharedOr(s, p, "response-timeout-ms", "30000")),
+                maxRate(p + "max-requests-per-second", sharedOr(s, p, "max-requests-per-second", "50")),
+                s.optional(p + "poll-trigger").orElseGet(() -> s.get("bridge.poll.trigger",
+                        "trigger.repeatInterval=30000")),
+                name.equals(DEFAULT) ? List.of() : s.getList(p + "campaigns"),
+                name.equals(DEFAULT) ? null : s.optional(p + "booking-provider").orElse(null));
+    }
+
+    /** The connection's own value, else the shared servicetitan.* one; missing: named as the connection's key. */
+    private static String shared(Settings s, String p, String key) {
+        return s.optional(p + key).or(() -> s.optional("servicetitan." + key))
+                .orElseThrow(() -> Settings.missing(p + key));
+    }
+
+    private static String sharedOr(Settings s, String p, String key, String defaultValue) {
+        return s.optional(p + key).or(() -> s.optional("servicetitan." + key)).orElse(defaultValue);
+    }
+
+    private static double maxRate(String key, String value) {
         try {
             double rate = Double.parseDouble(value);
             if (rate > 0) {
@@ -42,6 +100,6 @@ public record ServiceTitanConnection(String authUrl, String apiUrl, String tenan
     @Override
     public String toString() {
         // Never print credentials.
-        return "ServiceTitanConnection[tenant=" + tenantId + ", api=" + apiUrl + "]";
+        return "ServiceTitanConnection[" + name + ", tenant=" + tenantId + ", api=" + apiUrl + "]";
     }
 }

@@ -67,7 +67,8 @@ class OperationsTest {
         assertMetric(m, "bridge_servicetitan_calls_total{endpoint=\"POST /crm/v2/booking-provider/bookings\","
                 + "status=\"200\"", 1);
         assertMetric(m, "bridge_outbox_pending{kind=\"create_booking\"", 0);
-        assertTrue(m.contains("bridge_poll_lag_seconds{tenant=\"4242\"}"), "poll lag exported");
+        assertTrue(m.contains("bridge_poll_lag_seconds{connection=\"default\"}"), "poll lag exported");
+        assertMetric(m, "bridge_poll_cycles_total{connection=\"default\"", 1);
     }
 
     private static void assertMetric(String metrics, String prefix, double atLeast) {

@@ -3,20 +3,12 @@ package io.referralbridge.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,9 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.referralbridge.intake.WebhookVerifier;
 import io.referralbridge.sandbox.ReferralPlatformSandbox;
 import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.support.BridgeProcess;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.TestDatabase;
 import org.apache.camel.test.AvailablePortFinder;
@@ -48,15 +40,14 @@ class CrashRecoveryIT {
 
     ServiceTitanSandbox sandbox;
     ReferralPlatformSandbox platform;
-    Process bridge;
+    BridgeProcess bridge;
     String jdbcUrl;
     int port;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @AfterEach
     void tearDown() {
         if (bridge != null) {
-            bridge.destroyForcibly();
+            bridge.close();
         }
         if (sandbox != null) {
             sandbox.close();
@@ -90,7 +81,7 @@ class CrashRecoveryIT {
             });
         }
         await("a third of the burst acknowledged", Duration.ofMinutes(5), () -> acknowledged.get() >= REFERRALS / 3);
-        bridge.destroyForcibly().waitFor();
+        bridge.kill();
         senders.shutdown();
         assertTrue(senders.awaitTermination(5, TimeUnit.MINUTES));
         int ackedBeforeRestart = acknowledged.get();
@@ -131,7 +122,7 @@ class CrashRecoveryIT {
             sandbox.setJobStatus(job, "Completed");
         }
         await("a third told", Duration.ofMinutes(10), () -> platform.qualifiedCount() >= REFERRALS / 3);
-        bridge.destroyForcibly().waitFor();
+        bridge.kill();
         int toldBeforeRestart = platform.qualifiedCount();
         startBridge();
         await("every referral told", Duration.ofMinutes(10), () -> count(
@@ -153,51 +144,19 @@ class CrashRecoveryIT {
     }
 
     private void startBridge() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m"));
         Map<String, String> p = BridgeUnderTest.testProperties(sandbox.baseUrl(), jdbcUrl, port);
-        p.put("camel.management.port", String.valueOf(AvailablePortFinder.getNextAvailable()));
         p.put("platform.base-url", platform.baseUrl());
         p.put("servicetitan.max-requests-per-second", "5000");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=500");
         p.put("bridge.outbox.batch-size", "100");
         p.put("bridge.outbox.lease-seconds", "10");
         p.put("bridge.retry.max-redeliveries", "10");
-        p.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.addAll(List.of("-jar", "target/referral-bridge.jar"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/crash-recovery-bridge.log")));
-        pb.environment().put("BRIDGE_PROFILE", "dev");
-        bridge = pb.start();
-        await("bridge ready", Duration.ofMinutes(2), () -> {
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/dead-letters"))
-                        .header("Authorization", "Bearer " + BridgeUnderTest.ADMIN_TOKEN).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        bridge = BridgeProcess.start(p, "crash-recovery-bridge.log");
     }
 
     /** One delivery attempt; 0 when no answer came (refused connection, reset, timeout). */
     private int send(String code) {
-        byte[] body = BridgeUnderTest.referralEvent(code, code.toLowerCase() + "@example.com")
-                .getBytes(StandardCharsets.UTF_8);
-        String id = "evt-" + code;
-        long ts = Instant.now().getEpochSecond();
-        String sig = WebhookVerifier.sign(Base64.getDecoder().decode(BridgeUnderTest.WEBHOOK_SECRET.substring(6)), id,
-                ts, body);
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/referrals"))
-                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                    .header("webhook-id", id).header("webhook-timestamp", String.valueOf(ts))
-                    .header("webhook-signature", "v1," + sig)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-            return 0;
-        }
+        return bridge.sendReferral(code);
     }
 
     private long count(String sql) {

@@ -130,6 +130,8 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("platform.api-key", PLATFORM_KEY);
         p.put("platform.include-milestone", "true");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=200");
+        // Quartz keeps one scheduler per name in the JVM: bridges on different databases must not share one.
+        p.put("bridge.cluster.name", "bridge-" + jdbcUrl.replaceAll("^.*/([^/?]+).*$", "$1"));
         // One campaign per qualification option (17, from application.properties, is job_status Completed).
         p.put("bridge.campaigns", "17,18,19,20,21");
         for (String id : List.of("18", "19", "20", "21")) {

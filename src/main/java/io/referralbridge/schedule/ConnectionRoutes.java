@@ -1,0 +1,48 @@
+package io.referralbridge.schedule;
+
+import java.util.List;
+
+import io.referralbridge.servicetitan.ServiceTitanClients;
+import io.referralbridge.servicetitan.ServiceTitanConnection;
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * The two schedules each ServiceTitan connection owns: its poll (Quartz, clustered: one node runs a cycle, never two
+ * at once) and its booking queue (claimed with SKIP LOCKED, so every node shares it). In Java because their number
+ * follows the configuration; the work they start is in the YAML routes poll-cycle and create-booking. A slow or failing
+ * tenant holds up only its own routes.
+ */
+public final class ConnectionRoutes extends RouteBuilder {
+
+    private final List<ServiceTitanConnection> connections;
+
+    public ConnectionRoutes(List<ServiceTitanConnection> connections) {
+        this.connections = connections;
+    }
+
+    public static String pollRouteId(String connection) {
+        return "servicetitan-poll-" + connection;
+    }
+
+    @Override
+    public void configure() {
+        for (ServiceTitanConnection c : connections) {
+            String name = c.name();
+            from("quartz:bridge/servicetitan-poll-" + name + "?stateful=true&" + c.pollTrigger())
+                    .routeId(pollRouteId(name))
+                    .routeDescription("Quartz trigger of the poll cycle of ServiceTitan connection " + name)
+                    .routeConfigurationId("poll-errors")
+                    .setHeader("scheduled", constant("true")) // paused polling skips scheduled cycles only
+                    .setHeader(ServiceTitanClients.CONNECTION, constant(name))
+                    .to("direct:poll-cycle");
+
+            from("timer:booking-outbox-" + name
+                    + "?period={{bridge.outbox.poll-interval-ms}}&delay={{bridge.outbox.initial-delay-ms}}")
+                    .routeId("booking-outbox-" + name)
+                    .routeDescription("Claims pending booking tasks of ServiceTitan connection " + name)
+                    .bean("outbox", "claim('create_booking', '" + name + "')")
+                    .split(body())
+                        .to("direct:create-booking");
+        }
+    }
+}

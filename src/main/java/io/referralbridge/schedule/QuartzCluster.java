@@ -1,0 +1,79 @@
+package io.referralbridge.schedule;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+
+import javax.sql.DataSource;
+
+import io.referralbridge.config.Settings;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.quartz.QuartzComponent;
+import org.quartz.utils.ConnectionProvider;
+import org.quartz.utils.DBConnectionManager;
+
+/**
+ * Quartz with its clustered JDBC job store on the bridge's own PostgreSQL (tables from the V3 migration), so that with
+ * several nodes each trigger fires on exactly one node, and a dead node's schedule is taken over by another within the
+ * check-in interval. One node alone is a cluster of one: the same code path everywhere.
+ */
+public final class QuartzCluster {
+
+    private QuartzCluster() {
+    }
+
+    /** Configures the camel-quartz component to use the clustered store through the bridge's connection pool. */
+    public static void configure(CamelContext context, Settings s, DataSource dataSource, int triggers) {
+        // Quartz looks data sources up by name in a JVM-wide registry; the name is unique per bridge instance.
+        String dataSourceName = "bridge-" + Integer.toHexString(System.identityHashCode(dataSource));
+        DBConnectionManager.getInstance().addConnectionProvider(dataSourceName, new PooledConnections(dataSource));
+        QuartzComponent quartz = context.getComponent("quartz", QuartzComponent.class);
+        quartz.setPrefixInstanceName(false);
+        quartz.setProperties(properties(s, dataSourceName, triggers));
+    }
+
+    static Properties properties(Settings s, String dataSourceName, int triggers) {
+        Properties p = new Properties();
+        // Nodes of one cluster share the scheduler name (and camel.main.name); each gets its own instance id.
+        p.setProperty("org.quartz.scheduler.instanceName", s.get("bridge.cluster.name",
+                s.get("camel.main.name", "referral-bridge")));
+        p.setProperty("org.quartz.scheduler.instanceId", "AUTO");
+        p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(2, triggers + 1)));
+        p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+        p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+        p.setProperty("org.quartz.jobStore.dataSource", dataSourceName);
+        p.setProperty("org.quartz.jobStore.isClustered", "true");
+        long checkin = s.getLong("bridge.cluster.checkin-interval-ms", 7500);
+        if (checkin < 1000) {
+            throw Settings.invalid("bridge.cluster.checkin-interval-ms", String.valueOf(checkin), "at least 1000");
+        }
+        p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(checkin));
+        p.setProperty("org.quartz.jobStore.misfireThreshold",
+                String.valueOf(s.getLong("bridge.cluster.misfire-threshold-ms", 60000)));
+        return p;
+    }
+
+    /** Hands Quartz connections from the bridge's HikariCP pool; the pool is closed by the bridge, not by Quartz. */
+    static final class PooledConnections implements ConnectionProvider {
+        private final DataSource dataSource;
+
+        PooledConnections(DataSource dataSource) {
+            this.dataSource = dataSource;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return dataSource.getConnection();
+        }
+
+        @Override
+        public void shutdown() {
+            // the bridge closes its pool when the CamelContext stops
+        }
+
+        @Override
+        public void initialize() {
+            // nothing to do: the pool is already open
+        }
+    }
+}

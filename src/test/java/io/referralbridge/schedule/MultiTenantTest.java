@@ -1,0 +1,129 @@
+package io.referralbridge.schedule;
+
+import static io.referralbridge.support.BridgeUnderTest.referralEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.support.BridgeUnderTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two ServiceTitan tenants (two sandboxes, each with its own credentials) on one bridge: each referral is booked in
+ * its campaign's tenant, each tenant is polled with its own token and continuation tokens, and a tenant that fails
+ * holds up neither the other's bookings nor its qualifications.
+ */
+class MultiTenantTest {
+
+    static final String SOUTH_TENANT = "5151";
+    ServiceTitanSandbox south;
+    BridgeUnderTest bridge;
+
+    @BeforeEach
+    void start() {
+        south = ServiceTitanSandbox.start(new ServiceTitanSandbox.Options(0, SOUTH_TENANT, "south-app-key",
+                "south-client", "south-client-secret", 900, 500));
+        Map<String, String> p = new HashMap<>();
+        p.put("servicetitan.connections", "north, south");
+        // north: the bridge's own sandbox, URLs from the shared servicetitan.* settings
+        p.put("servicetitan.connection.north.tenant-id", BridgeUnderTest.TENANT);
+        p.put("servicetitan.connection.north.app-key", BridgeUnderTest.APP_KEY);
+        p.put("servicetitan.connection.north.client-id", BridgeUnderTest.CLIENT_ID);
+        p.put("servicetitan.connection.north.client-secret", BridgeUnderTest.CLIENT_SECRET);
+        p.put("servicetitan.connection.north.campaigns", "17, 18, 19, 20");
+        p.put("servicetitan.connection.south.auth-url", south.baseUrl() + "/connect/token");
+        p.put("servicetitan.connection.south.api-url", south.baseUrl());
+        p.put("servicetitan.connection.south.tenant-id", SOUTH_TENANT);
+        p.put("servicetitan.connection.south.app-key", "south-app-key");
+        p.put("servicetitan.connection.south.client-id", "south-client");
+        p.put("servicetitan.connection.south.client-secret", "south-client-secret");
+        p.put("servicetitan.connection.south.campaigns", "21");
+        p.put("servicetitan.connection.south.booking-provider", "77");
+        p.put("servicetitan.connection.south.poll-trigger", "trigger.repeatInterval=300");
+        p.put("bridge.campaign.21.booking-provider", ""); // the connection's provider applies
+        p.put("bridge.campaign.21.review", "false");
+        bridge = BridgeUnderTest.start(p);
+    }
+
+    @AfterEach
+    void stop() {
+        bridge.close();
+        south.close();
+    }
+
+    @Test
+    void eachReferralIsBookedAndQualifiedInItsOwnTenant() {
+        send("NORTH-1", 17);
+        send("SOUTH-1", 21);
+        bridge.awaitState("NORTH-1", "booked");
+        bridge.awaitState("SOUTH-1", "booked");
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("NORTH-1").size());
+        assertEquals(0, bridge.sandbox.bookingsWithExternalId("SOUTH-1").size(), "south referral not in north");
+        assertEquals(1, south.bookingsWithExternalId("SOUTH-1").size());
+        assertEquals(0, south.bookingsWithExternalId("NORTH-1").size());
+        assertEquals(77, south.bookingsWithExternalId("SOUTH-1").get(0).path("bookingProviderId").asLong(),
+                "the south connection's booking provider");
+
+        complete(bridge.sandbox, "NORTH-1");
+        complete(south, "SOUTH-1");
+        bridge.awaitState("NORTH-1", "platform_notified");
+        bridge.awaitState("SOUTH-1", "platform_notified");
+        assertEquals(1, bridge.platform.deliveries("NORTH-1"));
+        assertEquals(1, bridge.platform.deliveries("SOUTH-1"));
+        // Each tenant is read from its own continuation tokens.
+        assertEquals(6L, bridge.query("SELECT count(*) AS n FROM poll_cursor").get(0).get("n"));
+    }
+
+    @Test
+    void aFailingTenantDoesNotStallTheOther() {
+        south.injectFault(Fault.status(null, "/v2/tenant/", 503, Integer.MAX_VALUE));
+        send("SOUTH-2", 21);
+        send("NORTH-2", 17);
+        bridge.awaitState("NORTH-2", "booked");
+        complete(bridge.sandbox, "NORTH-2");
+        bridge.awaitState("NORTH-2", "platform_notified");
+        assertEquals(0, south.bookingsWithExternalId("SOUTH-2").size());
+        assertTrue(!"booked".equals(bridge.referral("SOUTH-2").get("state")), "south cannot book while failing");
+
+        south.clearFaults();
+        BridgeUnderTest.await("south books once it recovers", Duration.ofSeconds(30),
+                () -> "booked".equals(bridge.referral("SOUTH-2").get("state")));
+        assertEquals(1, south.bookingsWithExternalId("SOUTH-2").size());
+    }
+
+    @Test
+    void anOperatorPausesOneConnection() {
+        assertEquals(200, bridge.post("/admin/poll/pause?connection=south", new byte[0], bridge.admin())
+                .statusCode());
+        send("SOUTH-3", 21);
+        send("NORTH-3", 17);
+        bridge.awaitState("SOUTH-3", "booked");
+        bridge.awaitState("NORTH-3", "booked");
+        complete(south, "SOUTH-3");
+        complete(bridge.sandbox, "NORTH-3");
+        bridge.awaitState("NORTH-3", "platform_notified");
+        assertEquals("booked", bridge.referral("SOUTH-3").get("state"), "south is paused");
+        assertEquals(404, bridge.post("/admin/poll/pause?connection=west", new byte[0], bridge.admin())
+                .statusCode());
+        assertEquals(200, bridge.post("/admin/poll/resume?connection=south", new byte[0], bridge.admin())
+                .statusCode());
+        bridge.awaitState("SOUTH-3", "platform_notified");
+    }
+
+    private void send(String code, int campaign) {
+        assertEquals(202, bridge.sendWebhook("evt-" + code, referralEvent(code, code.toLowerCase() + "@example.com",
+                campaign)).statusCode());
+    }
+
+    private void complete(ServiceTitanSandbox tenant, String code) {
+        long job = tenant.convertBooking(bridge.bookingId(code)).path("id").asLong();
+        tenant.setJobStatus(job, "Completed");
+    }
+}
