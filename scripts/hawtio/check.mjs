@@ -1,0 +1,49 @@
+// Connects Hawtio (scripts/hawtio/start.sh) to a running bridge's Jolokia endpoint the way an operator does
+// (Connect > Add connection > Connect), opens the Camel routes and the Quartz scheduler, and saves screenshots.
+// Usage: node scripts/hawtio/check.mjs [hawtioUrl] [jolokiaPort] [outDir]   (needs playwright-core and Debian's chromium)
+import { chromium } from 'playwright-core';
+
+const hawtio = process.argv[2] ?? 'http://127.0.0.1:8090/hawtio';
+const jolokiaPort = process.argv[3] ?? '9876';
+const out = process.argv[4] ?? 'docs';
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1500, height: 1750 } });
+  const page = await context.newPage();
+  await page.goto(`${hawtio}/connect/remote`);
+  await page.getByRole('button', { name: 'Add connection' }).click();
+  await page.fill('#connection-form-name', 'referral-bridge');
+  await page.locator('#connection-form-scheme').setChecked(false, { force: true }); // plain HTTP on loopback
+  await page.fill('#connection-form-host', '127.0.0.1');
+  await page.fill('#connection-form-port', jolokiaPort);
+  await page.fill('#connection-form-path', '/observe/jolokia');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText('Connection successful').waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+
+  // Hawtio opens the connection in a new window.
+  while (context.pages().length < 2) {
+    await page.waitForTimeout(200);
+  }
+  const console = context.pages()[1];
+  await console.getByText('Camel Contexts').waitFor({ timeout: 30000 });
+  await console.locator('.pf-v5-c-tree-view__node-text', { hasText: /^routes$/ }).first().click();
+  await console.getByText('referral-intake').last().waitFor();
+  await console.waitForTimeout(3000); // one Jolokia refresh, so the counters are filled in
+  await console.screenshot({ path: `${out}/hawtio-routes.png` });
+  const text = await console.locator('main').innerText();
+  for (const route of ['referral-intake', 'create-booking', 'poll-cycle', 'qualification-router']) {
+    if (!text.includes(route)) {
+      throw new Error(`route ${route} not shown by Hawtio`);
+    }
+  }
+  process.stdout.write(`Hawtio shows the bridge's routes: ${out}/hawtio-routes.png\n`);
+} finally {
+  await browser.close();
+}
