@@ -1,16 +1,26 @@
 -- Named queries on referrals. Parameters are positional (?), in the order the comment gives.
 
--- name: find-by-event
--- (event_id)
-SELECT r.id, r.code, r.state, r.booking_id FROM webhook_event e JOIN referral r ON r.id = e.referral_id
-WHERE e.event_id = ?
-
--- name: insert-referral
--- (code, campaign_id, connection, first_name, last_name, email, phone, payload)
-INSERT INTO referral (code, campaign_id, connection, first_name, last_name, email, phone, payload, state)
-VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), 'received')
-ON CONFLICT (code) DO NOTHING
-RETURNING id, code, state, booking_id
+-- name: accept
+-- (event_id, code, campaign_id, connection, first_name, last_name, email, phone, payload, event_id, cause, task kind)
+-- One statement (one round trip) for a new webhook: the referral, its event id, its first history row and its booking
+-- task; or the referral an earlier delivery of the same event stored. No row: the code is known under another event.
+WITH seen AS (
+    SELECT r.id, r.code, r.state FROM webhook_event e JOIN referral r ON r.id = e.referral_id WHERE e.event_id = ?
+), created AS (
+    INSERT INTO referral (code, campaign_id, connection, first_name, last_name, email, phone, payload, state)
+    SELECT ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), 'received' WHERE NOT EXISTS (SELECT 1 FROM seen)
+    ON CONFLICT (code) DO NOTHING
+    RETURNING id, code, state
+), event AS (
+    INSERT INTO webhook_event (event_id, referral_id) SELECT ?, id FROM created ON CONFLICT (event_id) DO NOTHING
+), history AS (
+    INSERT INTO referral_history (referral_id, from_state, to_state, cause) SELECT id, NULL, 'received', ? FROM created
+), task AS (
+    INSERT INTO outbox (kind, referral_id) SELECT ?, id FROM created
+)
+SELECT id, code, state, true AS created FROM created
+UNION ALL
+SELECT id, code, state, false AS created FROM seen
 
 -- name: find-by-code
 -- (code)

@@ -133,9 +133,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new DatabaseHealthCheck(db.dataSource()));
-            for (ServiceTitanClient client : clients) {
-                health.register(new ServiceTitanHealthCheck(client));
-            }
+            health.register(new ServiceTitanHealthCheck(clients));
         }
         QuartzCluster.configure(context, s, db.dataSource(), connections.size());
         context.addRoutes(new ConnectionRoutes(connections));

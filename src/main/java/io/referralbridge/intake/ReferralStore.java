@@ -25,7 +25,6 @@ public final class ReferralStore {
     private final DataSource ds;
     private final ObjectMapper json;
     private final Queries referrals = Queries.load("sql/referrals.sql");
-    private final Queries outbox = Queries.load("sql/outbox.sql");
 
     private final BridgeMetrics metrics;
 
@@ -47,21 +46,19 @@ public final class ReferralStore {
 
     private IntakeResult store(Referral r) {
         return Tx.run(ds, tx -> {
-            Map<String, Object> seen = tx.one(referrals.get("find-by-event"), r.eventId());
-            if (seen != null) {
-                return existing(seen);
-            }
-            Map<String, Object> created = tx.one(referrals.get("insert-referral"), r.code(), r.campaignId(),
-                    r.connection(), r.firstName(), r.lastName(), r.email(), r.phone(), toJson(r));
-            if (created == null) {
+            Map<String, Object> row = tx.one(referrals.get("accept"), r.eventId(), r.code(), r.campaignId(),
+                    r.connection(), r.firstName(), r.lastName(), r.email(), r.phone(), toJson(r), r.eventId(),
+                    "webhook " + r.eventId(), CREATE_BOOKING);
+            if (row == null) {
+                // The code arrived before under another event id: remember this one too, answer with the referral.
                 Map<String, Object> byCode = tx.one(referrals.get("find-by-code"), r.code());
                 tx.update(referrals.get("insert-event"), r.eventId(), byCode.get("id"));
                 return existing(byCode);
             }
-            long id = ((Number) created.get("id")).longValue();
-            tx.update(referrals.get("insert-event"), r.eventId(), id);
-            tx.update(referrals.get("insert-history"), id, null, "received", "webhook " + r.eventId());
-            tx.update(outbox.get("enqueue"), CREATE_BOOKING, id);
+            if (!Boolean.TRUE.equals(row.get("created"))) {
+                return existing(row);
+            }
+            long id = ((Number) row.get("id")).longValue();
             LOG.info("Referral {} received for campaign {}", id, r.campaignId());
             return new IntakeResult(id, r.code(), "received", false);
         });

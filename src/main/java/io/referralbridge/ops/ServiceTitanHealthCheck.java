@@ -1,19 +1,24 @@
 package io.referralbridge.ops;
 
+import java.util.Collection;
 import java.util.Map;
 
 import io.referralbridge.servicetitan.ServiceTitanClient;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
-/** Readiness: a ServiceTitan access token can be obtained (cached tokens make this cheap). */
+/**
+ * Readiness: a ServiceTitan access token can be obtained (cached tokens make this cheap). With several connections the
+ * check is down only when none can get one: a single failing tenant must not take every node out of the load balancer
+ * and stop intake for the others. Each connection's state is in the details.
+ */
 public final class ServiceTitanHealthCheck extends AbstractHealthCheck {
 
-    private final ServiceTitanClient client;
+    private final Collection<ServiceTitanClient> clients;
 
-    public ServiceTitanHealthCheck(ServiceTitanClient client) {
-        super("bridge", "servicetitan-token-" + client.connection().name());
-        this.client = client;
+    public ServiceTitanHealthCheck(Collection<ServiceTitanClient> clients) {
+        super("bridge", "servicetitan-token");
+        this.clients = clients;
     }
 
     @Override
@@ -23,11 +28,23 @@ public final class ServiceTitanHealthCheck extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        try {
-            client.accessToken();
+        int up = 0;
+        StringBuilder failures = new StringBuilder();
+        for (ServiceTitanClient client : clients) {
+            String name = client.connection().name();
+            try {
+                client.accessToken();
+                builder.detail("connection." + name, "up");
+                up++;
+            } catch (Exception e) {
+                builder.detail("connection." + name, "down: " + e.getMessage());
+                failures.append(failures.isEmpty() ? "" : "; ").append(name).append(": ").append(e.getMessage());
+            }
+        }
+        if (up == 0) {
+            builder.down().message("No ServiceTitan access token: " + failures);
+        } else {
             builder.up();
-        } catch (Exception e) {
-            builder.down().message("No ServiceTitan access token: " + e.getMessage());
         }
     }
 }

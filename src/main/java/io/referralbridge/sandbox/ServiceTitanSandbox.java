@@ -90,6 +90,8 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private final Map<String, AtomicInteger> requestCounts = new ConcurrentHashMap<>();
     private final List<MutableFault> faults = new ArrayList<>();
     private final Map<Long, ObjectNode> bookings = new LinkedHashMap<>();
+    // ServiceTitan looks bookings up by externalId without scanning; so does the sandbox (tests poll it in loops).
+    private final Map<String, List<Long>> bookingsByExternalId = new HashMap<>();
     private final Map<Long, ObjectNode> jobs = new LinkedHashMap<>();
     private final Map<Long, ObjectNode> invoices = new LinkedHashMap<>();
     private final List<Change> changes = new ArrayList<>();
@@ -197,8 +199,8 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     }
 
     public synchronized List<ObjectNode> bookingsWithExternalId(String externalId) {
-        return bookings.values().stream().filter(b -> externalId.equals(b.path("externalId").asText()))
-                .map(ObjectNode::deepCopy).toList();
+        return bookingsByExternalId.getOrDefault(externalId, List.of()).stream().map(id -> bookings.get(id).deepCopy())
+                .toList();
     }
 
     public synchronized ObjectNode job(long id) {
@@ -413,7 +415,11 @@ public final class ServiceTitanSandbox implements AutoCloseable {
                 if (method.equals("POST")) {
                     return createBooking(provider, parse(body));
                 }
-                return page(bookings.values(), q, b -> b.path("bookingProviderId").asLong() == provider
+                Iterable<ObjectNode> candidates = q.containsKey("externalId")
+                        ? bookingsByExternalId.getOrDefault(q.get("externalId"), List.of()).stream()
+                                .map(bookings::get).toList()
+                        : bookings.values();
+                return page(candidates, q, b -> b.path("bookingProviderId").asLong() == provider
                         && matches(q, "externalId", b.path("externalId").asText())
                         && inIds(q, b) && modifiedAfter(q, b));
             }
@@ -493,6 +499,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         b.put("createdOn", now);
         b.put("modifiedOn", now);
         bookings.put(id, b);
+        bookingsByExternalId.computeIfAbsent(b.path("externalId").asText(), k -> new ArrayList<>()).add(id);
         record("bookings", b);
         return new Reply(200, b);
     }

@@ -47,6 +47,7 @@ class MultiTenantTest {
         p.put("servicetitan.connection.south.campaigns", "21");
         p.put("servicetitan.connection.south.booking-provider", "77");
         p.put("servicetitan.connection.south.poll-trigger", "trigger.repeatInterval=300");
+        p.put("servicetitan.connection.south.token-refresh-margin-seconds", "899"); // a new token every second
         p.put("bridge.campaign.21.booking-provider", ""); // the connection's provider applies
         p.put("bridge.campaign.21.review", "false");
         bridge = BridgeUnderTest.start(p);
@@ -96,6 +97,24 @@ class MultiTenantTest {
         BridgeUnderTest.await("south books once it recovers", Duration.ofSeconds(30),
                 () -> "booked".equals(bridge.referral("SOUTH-2").get("state")));
         assertEquals(1, south.bookingsWithExternalId("SOUTH-2").size());
+    }
+
+    @Test
+    void aTenantWithoutTokensLeavesTheNodeReady() {
+        south.injectFault(Fault.status("POST", "/connect/token", 500, Integer.MAX_VALUE));
+        BridgeUnderTest.await("south's token to be refused", Duration.ofSeconds(10), () -> {
+            var ready = bridge.management("/observe/health/ready?data=true");
+            return ready.body().contains("down: ");
+        });
+        var ready = bridge.management("/observe/health/ready?data=true");
+        assertEquals(200, ready.statusCode(), "one tenant down keeps the node in the load balancer: " + ready.body());
+        assertTrue(ready.body().matches("(?s).*\"connection.north\"\\s*:\\s*\"up\".*"), ready.body());
+
+        bridge.sandbox.injectFault(Fault.status("POST", "/connect/token", 500, Integer.MAX_VALUE));
+        bridge.sandbox.revokeTokens();
+        bridge.restart(); // north's cached token gone too: now no tenant can be reached
+        BridgeUnderTest.await("readiness down", Duration.ofSeconds(10),
+                () -> bridge.management("/observe/health/ready").statusCode() == 503);
     }
 
     @Test

@@ -51,7 +51,9 @@ public final class BridgeUnderTest implements AutoCloseable {
     public final int port;
     public final String jdbcUrl;
     private final Map<String, String> properties;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 as webhook senders use it (the JDK client would otherwise multiplex every request over one h2c connection).
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
 
     private BridgeUnderTest(ServiceTitanSandbox sandbox, ReferralPlatformSandbox platform, Main main, int port,
