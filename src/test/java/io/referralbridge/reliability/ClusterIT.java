@@ -3,9 +3,6 @@ package io.referralbridge.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +52,7 @@ class ClusterIT {
 
     @Test
     void threeNodesShareTheWorkAndThePollSurvivesItsNode() throws Exception {
-        sandbox = ServiceTitanSandbox.start(new ServiceTitanSandbox.Options(0, BridgeUnderTest.TENANT,
-                BridgeUnderTest.APP_KEY, BridgeUnderTest.CLIENT_ID, BridgeUnderTest.CLIENT_SECRET, 900, 500));
+        sandbox = BridgeUnderTest.startServiceTitanSandbox();
         platform = ReferralPlatformSandbox.start(0, BridgeUnderTest.PLATFORM_KEY);
         jdbcUrl = TestDatabase.newDatabase();
         for (int i = 1; i <= 3; i++) {
@@ -169,13 +165,7 @@ class ClusterIT {
     }
 
     private long count(String sql) {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
-             ResultSet rs = c.createStatement().executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (Exception e) {
-            return -1;
-        }
+        return TestDatabase.count(jdbcUrl, sql);
     }
 
     private static void sleep(long ms) {

@@ -66,13 +66,18 @@ public final class BridgeUnderTest implements AutoCloseable {
         this.properties = properties;
     }
 
+    /** A ServiceTitan sandbox that knows the test tenant and its credentials. */
+    public static ServiceTitanSandbox startServiceTitanSandbox() {
+        return ServiceTitanSandbox.start(new ServiceTitanSandbox.Options(0, TENANT, APP_KEY, CLIENT_ID, CLIENT_SECRET,
+                900, 500));
+    }
+
     public static BridgeUnderTest start() {
         return start(Map.of());
     }
 
     public static BridgeUnderTest start(Map<String, String> extra) {
-        ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(new ServiceTitanSandbox.Options(0, TENANT, APP_KEY,
-                CLIENT_ID, CLIENT_SECRET, 900, 500));
+        ServiceTitanSandbox sandbox = startServiceTitanSandbox();
         ReferralPlatformSandbox platform = ReferralPlatformSandbox.start(0, PLATFORM_KEY);
         String jdbcUrl = TestDatabase.newDatabase();
         int port = AvailablePortFinder.getNextAvailable();

@@ -45,4 +45,15 @@ public final class TestDatabase {
         }
         return server().getJdbcUrl("postgres", name);
     }
+
+    /** The first column of the first row of a query (a count), or -1 while the database cannot answer. */
+    public static long count(String jdbcUrl, String sql) {
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, "postgres", "postgres");
+             java.sql.ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
 }
