@@ -136,7 +136,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
             health.register(new ServiceTitanHealthCheck(clients));
         }
         QuartzCluster.configure(context, s, db.dataSource(), connections.size());
-        context.addRoutes(new ConnectionRoutes(connections));
+        // Bound, not added: camel-main then adds it with the YAML routes, after their route configurations.
+        r.bind("connectionRoutes", new ConnectionRoutes(connections));
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size", 500), metrics));
         r.bind("reports", new Reports(db.dataSource()));
