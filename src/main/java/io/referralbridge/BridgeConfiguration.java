@@ -138,6 +138,18 @@ public final class BridgeConfiguration implements CamelConfiguration {
         QuartzCluster.configure(context, s, db.dataSource(), connections.size());
         // Bound, not added: camel-main then adds it with the YAML routes, after their route configurations.
         r.bind("connectionRoutes", new ConnectionRoutes(connections));
+        List<String> triggers = connections.stream().map(c -> ConnectionRoutes.pollTrigger(c.name())).toList();
+        context.addStartupListener(new org.apache.camel.StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
+                // the Quartz scheduler exists once the routes have started: see below
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) throws Exception {
+                QuartzCluster.removeStaleTriggers(ctx, triggers);
+            }
+        });
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size", 500), metrics));
         r.bind("reports", new Reports(db.dataSource()));

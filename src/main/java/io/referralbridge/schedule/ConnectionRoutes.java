@@ -24,11 +24,16 @@ public final class ConnectionRoutes extends RouteBuilder {
         return "servicetitan-poll-" + connection;
     }
 
+    /** The Quartz trigger name of a connection's poll (group {@link QuartzCluster#GROUP}). */
+    public static String pollTrigger(String connection) {
+        return "servicetitan-poll-" + connection;
+    }
+
     @Override
     public void configure() {
         for (ServiceTitanConnection c : connections) {
             String name = c.name();
-            from("quartz:bridge/servicetitan-poll-" + name + "?stateful=true&" + c.pollTrigger())
+            from("quartz:" + QuartzCluster.GROUP + "/" + pollTrigger(name) + "?stateful=true&" + c.pollTrigger())
                     .routeId(pollRouteId(name))
                     .routeDescription("Quartz trigger of the poll cycle of ServiceTitan connection " + name)
                     .routeConfigurationId("poll-errors")

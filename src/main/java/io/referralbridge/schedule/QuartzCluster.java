@@ -19,6 +19,10 @@ import org.quartz.utils.DBConnectionManager;
  */
 public final class QuartzCluster {
 
+    /** The Quartz group of the bridge's triggers (quartz:bridge/...). */
+    public static final String GROUP = "bridge";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuartzCluster.class);
+
     private QuartzCluster() {
     }
 
@@ -30,6 +34,23 @@ public final class QuartzCluster {
         QuartzComponent quartz = context.getComponent("quartz", QuartzComponent.class);
         quartz.setPrefixInstanceName(false);
         quartz.setProperties(properties(s, dataSourceName, triggers));
+    }
+
+    /**
+     * The job store outlives the configuration: a connection taken out of {@code servicetitan.connections} leaves its
+     * trigger behind, and in cluster mode camel-quartz never removes triggers. Once started, drop those of the
+     * bridge's group that no configured connection owns, so no node keeps firing a poll it has no route for.
+     */
+    public static void removeStaleTriggers(CamelContext context, java.util.Collection<String> triggerNames)
+            throws org.quartz.SchedulerException {
+        org.quartz.Scheduler scheduler = context.getComponent("quartz", QuartzComponent.class).getScheduler();
+        for (org.quartz.TriggerKey key : scheduler.getTriggerKeys(
+                org.quartz.impl.matchers.GroupMatcher.triggerGroupEquals(GROUP))) {
+            if (!triggerNames.contains(key.getName())) {
+                scheduler.unscheduleJob(key);
+                LOG.info("Removed Quartz trigger {}: no ServiceTitan connection of that name is configured", key);
+            }
+        }
     }
 
     static Properties properties(Settings s, String dataSourceName, int triggers) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.referralbridge.sandbox.ServiceTitanSandbox;
@@ -136,9 +137,30 @@ class MultiTenantTest {
         bridge.awaitState("SOUTH-3", "platform_notified");
     }
 
+    @Test
+    void aConnectionTakenOutOfTheConfigurationStopsBeingPolled() {
+        assertEquals(2L, bridge.query("SELECT count(*) AS n FROM qrtz_triggers").get(0).get("n"));
+        bridge.restart(Map.of("servicetitan.connections", "north",
+                "servicetitan.connection.north.campaigns", "17, 18, 19, 20, 21",
+                "bridge.campaign.21.booking-provider", "42"));
+        assertEquals(List.of("servicetitan-poll-north"), bridge.query("SELECT trigger_name FROM qrtz_triggers")
+                .stream().map(r -> r.get("trigger_name")).toList());
+        int before = south.requestCount("GET /crm/v2/tenant/{tenant}/export/bookings");
+        sleep(1000);
+        assertEquals(before, south.requestCount("GET /crm/v2/tenant/{tenant}/export/bookings"), "south not polled");
+    }
+
     private void send(String code, int campaign) {
         assertEquals(202, bridge.sendWebhook("evt-" + code, referralEvent(code, code.toLowerCase() + "@example.com",
                 campaign)).statusCode());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void complete(ServiceTitanSandbox tenant, String code) {

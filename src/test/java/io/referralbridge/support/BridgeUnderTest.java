@@ -111,6 +111,12 @@ public final class BridgeUnderTest implements AutoCloseable {
         main = startMain(properties);
     }
 
+    /** Restarts with some settings changed (a blank value removes one), as after a configuration change. */
+    public void restart(Map<String, String> changes) {
+        properties.putAll(changes);
+        restart();
+    }
+
     public static Map<String, String> testProperties(String sandboxUrl, String jdbcUrl, int port) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("camel.server.port", String.valueOf(port));
