@@ -5,24 +5,37 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
 import io.referralbridge.support.BridgeUnderTest;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
-/** The reporting page, rendered by a real headless Chromium (installed by .ci/run) against a running bridge. */
+/**
+ * The reporting page in a real headless Chromium driven by Selenium through Debian's chromedriver (both installed by
+ * .ci/run): it shows the funnel and the dead letters, and its Replay button books the dead-lettered referral.
+ */
 class ReportPageTest {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
     @Test
-    void thePageShowsTheFunnelAndTheDeadLettersWithAReplayButton() throws Exception {
+    void thePageShowsTheFunnelAndItsReplayButtonBooksTheDeadLetter() throws Exception {
         try (BridgeUnderTest bridge = BridgeUnderTest.start()) {
             var page = bridge.get("/report", Map.of());
             assertEquals(200, page.statusCode());
@@ -35,26 +48,41 @@ class ReportPageTest {
             assertEquals(202, bridge.sendWebhook("evt-pg-2", referralEvent("PG-0002", "b@example.com")).statusCode());
             bridge.awaitState("PG-0002", "failed");
 
-            assumeTrue(Files.isExecutable(CHROMIUM), "Chromium is not installed (.ci/run installs it)");
-            String dom = renderedDom("http://127.0.0.1:" + bridge.port + "/report#token="
-                    + BridgeUnderTest.ADMIN_TOKEN);
-            assertTrue(dom.contains("updated "), "the page loaded its data:\n" + dom);
-            assertTrue(dom.contains("<td>17</td><td>2</td><td>1</td><td>0</td><td>1</td>"),
-                    "campaign 17: 2 joined, 1 booked, 0 jobs, 1 qualified\n" + dom);
-            assertTrue(dom.contains("50.0 %"), "qualification rate 1 of 2");
-            assertTrue(dom.contains("<td>PG-0002</td><td>create-booking</td>"), "the dead letter is listed");
-            assertTrue(dom.contains(">Replay</button>"), "with its replay button");
+            assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                    "Chromium and chromedriver are not installed (.ci/run installs them)");
+            WebDriver browser = chromium();
+            try {
+                browser.get("http://127.0.0.1:" + bridge.port + "/report#token=" + BridgeUnderTest.ADMIN_TOKEN);
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("body"), "updated "));
+                String text = browser.findElement(By.tagName("body")).getText();
+                assertTrue(browser.getPageSource().contains("<td>17</td><td>2</td><td>1</td><td>0</td><td>1</td>"),
+                        "campaign 17: 2 joined, 1 booked, 0 jobs, 1 qualified\n" + text);
+                assertTrue(text.contains("50.0 %"), "qualification rate 1 of 2\n" + text);
+
+                WebElement row = browser.findElement(By.xpath("//tr[td[text()='PG-0002']]"));
+                assertTrue(row.getText().contains("create-booking"), row.getText());
+                File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
+                Files.copy(shot.toPath(), Path.of("target/report-page.png"), StandardCopyOption.REPLACE_EXISTING);
+
+                row.findElement(By.xpath(".//button[text()='Replay']")).click();
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.xpath("//tr[td[text()='PG-0002']]")));
+                bridge.awaitState("PG-0002", "booked"); // the replay went through the admin API and booked it
+                assertEquals(1, bridge.sandbox.bookingsWithExternalId("PG-0002").size());
+            } finally {
+                browser.quit();
+            }
         }
     }
 
-    private static String renderedDom(String url) throws Exception {
-        Path profile = Files.createTempDirectory("chromium-profile");
-        Process p = new ProcessBuilder(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile, "--virtual-time-budget=10000", "--dump-dom", url))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(90, TimeUnit.SECONDS), "chromium finished");
-        return dom;
+    private static WebDriver chromium() throws Exception {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000", "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
     }
 }
