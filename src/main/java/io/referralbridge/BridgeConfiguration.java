@@ -86,6 +86,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         checkManagementIsLocal(s);
         List<ServiceTitanConnection> connections = ServiceTitanConnection.listFrom(s);
         Campaigns campaigns = Campaigns.from(s, connections);
+        java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
         PlatformConnection platform = PlatformConnection.from(s);
 
         if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {
@@ -135,7 +136,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
             health.register(new DatabaseHealthCheck(db.dataSource()));
             health.register(new ServiceTitanHealthCheck(clients));
         }
-        QuartzCluster.configure(context, s, db.dataSource(), connections.size());
+        QuartzCluster.configure(context, quartz, db.dataSource());
         // Bound, not added: camel-main then adds it with the YAML routes, after their route configurations.
         r.bind("connectionRoutes", new ConnectionRoutes(connections));
         List<String> triggers = connections.stream().map(c -> ConnectionRoutes.pollTrigger(c.name())).toList();

@@ -119,6 +119,14 @@ class StartupTest {
     }
 
     @Test
+    void clusterCheckInTooShort() {
+        Map<String, String> p = devWithout("bridge.cluster.name");
+        p.put("bridge.cluster.checkin-interval-ms", "200");
+        assertEquals("Invalid setting 'bridge.cluster.checkin-interval-ms' = '200': expected at least 1000",
+                startupError("dev", p).getMessage());
+    }
+
+    @Test
     void listedCampaignWithNoSettingsAtAll() {
         Map<String, String> p = devWithout("bridge.campaigns");
         p.put("bridge.campaigns", "17,99");

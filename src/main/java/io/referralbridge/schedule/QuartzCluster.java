@@ -27,13 +27,16 @@ public final class QuartzCluster {
     }
 
     /** Configures the camel-quartz component to use the clustered store through the bridge's connection pool. */
-    public static void configure(CamelContext context, Settings s, DataSource dataSource, int triggers) {
+    public static void configure(CamelContext context, Properties quartz, DataSource dataSource) {
         // Quartz looks data sources up by name in a JVM-wide registry; the name is unique per bridge instance.
         String dataSourceName = "bridge-" + Integer.toHexString(System.identityHashCode(dataSource));
         DBConnectionManager.getInstance().addConnectionProvider(dataSourceName, new PooledConnections(dataSource));
-        QuartzComponent quartz = context.getComponent("quartz", QuartzComponent.class);
-        quartz.setPrefixInstanceName(false);
-        quartz.setProperties(properties(s, dataSourceName, triggers));
+        Properties p = new Properties();
+        p.putAll(quartz);
+        p.setProperty("org.quartz.jobStore.dataSource", dataSourceName);
+        QuartzComponent component = context.getComponent("quartz", QuartzComponent.class);
+        component.setPrefixInstanceName(false);
+        component.setProperties(p);
     }
 
     /**
@@ -53,7 +56,8 @@ public final class QuartzCluster {
         }
     }
 
-    static Properties properties(Settings s, String dataSourceName, int triggers) {
+    /** The scheduler's settings, checked at startup before any I/O (the data source is added by configure). */
+    public static Properties properties(Settings s, int triggers) {
         Properties p = new Properties();
         // Nodes of one cluster share the scheduler name (and camel.main.name); each gets its own instance id.
         p.setProperty("org.quartz.scheduler.instanceName", s.get("bridge.cluster.name",
@@ -62,7 +66,6 @@ public final class QuartzCluster {
         p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(2, triggers + 1)));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
-        p.setProperty("org.quartz.jobStore.dataSource", dataSourceName);
         p.setProperty("org.quartz.jobStore.isClustered", "true");
         long checkin = s.getLong("bridge.cluster.checkin-interval-ms", 7500);
         if (checkin < 1000) {
