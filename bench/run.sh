@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints the bridge's benchmark table. Usage: bench/run.sh [-Dbench.webhooks=3000] [-Dbench.clients=16]
+# Prints the bridge's benchmark table. Usage: bench/run.sh [-Dbench.webhooks=2000] [-Dbench.clients=16]
+# [-Dbench.intake-only=true] [-Dbench.set.<property>=<value>]. wrk (Debian package) adds a row with a C client.
 # Everything runs on loopback: a real PostgreSQL (embedded), the sandboxes, the bridge in-process and as a jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -39,8 +39,12 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         List<String[]> rows = new ArrayList<>();
-        try (BridgeUnderTest bridge = BridgeUnderTest.start(Map.of("servicetitan.max-requests-per-second", "5000",
-                "bridge.outbox.batch-size", "100"))) {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("servicetitan.max-requests-per-second", "5000",
+                "bridge.outbox.batch-size", "100"));
+        // -Dbench.set.<property>=<value> tries a setting (e.g. -Dbench.set.bridge.db.pool-size=20)
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
+                .forEach(k -> settings.put(k.substring("bench.set.".length()), System.getProperty(k)));
+        try (BridgeUnderTest bridge = BridgeUnderTest.start(settings)) {
             var routes = bridge.main.getCamelContext().getRouteController();
             String bookingRoute = "booking-outbox-default";
 
@@ -67,6 +71,19 @@ public final class Benchmark {
             rows.add(row("intake / insert rate", "%.2f".formatted(alone[0] / insertRate)));
             rows.add(row("intake statement alone, JDBC loop (referral + event + history + task)/s",
                     "%.0f".formatted(median(statements))));
+            String wrk = wrkIntake(bridge, CLIENTS);
+            if (wrk != null) {
+                rows.add(row("intake with wrk as the client (C, 2 threads, " + CLIENTS + " connections), bookings held",
+                        wrk));
+            }
+            // The statement loop's and wrk's referrals are not to be booked.
+            bridge.execute("UPDATE outbox SET status = 'done' WHERE referral_id IN (SELECT id FROM referral WHERE code "
+                    + "LIKE 'SQL%' OR code LIKE 'WRK-%')");
+
+            if (Boolean.getBoolean("bench.intake-only")) {
+                print(rows);
+                return;
+            }
 
             // The same burst while the backlog is being booked (the booking route competes for both cores).
             routes.resumeRoute(bookingRoute);
@@ -74,9 +91,6 @@ public final class Benchmark {
             rows.add(row("intake: committed referrals/s, while booking the backlog", "%.0f".formatted(busy[0])));
             rows.add(row("intake: latency p50 / p99 (ms), while booking", "%.1f / %.1f".formatted(busy[1], busy[2])));
 
-            // The statement loop's referrals are not to be booked.
-            bridge.execute("UPDATE outbox SET status = 'done' WHERE referral_id IN (SELECT id FROM referral WHERE code "
-                    + "LIKE 'SQL%')");
             int total = 1000 + 4 * WEBHOOKS;
             BridgeUnderTest.await("all booked", Duration.ofMinutes(15), () -> ((Number) bridge.query(
                     "SELECT count(*) AS n FROM referral WHERE state = 'booked'").get(0).get("n")).intValue() == total);
@@ -129,6 +143,54 @@ public final class Benchmark {
         }
         rows.addAll(processFigures());
         print(rows);
+    }
+
+    /**
+     * The intake measured with wrk (Debian's package) replaying pre-signed webhooks: a client in C takes less of the two
+     * cores than the JDK's. Returns "committed/s; p50 / p99 ms" or null when wrk is not installed.
+     */
+    static String wrkIntake(BridgeUnderTest bridge, int connections) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/wrk"))) {
+            return null;
+        }
+        Path file = Path.of("target/bench-requests.tsv");
+        byte[] secret = Base64.getDecoder().decode(BridgeUnderTest.WEBHOOK_SECRET.substring(6));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        long ts = Instant.now().getEpochSecond();
+        try (var out = Files.newBufferedWriter(file)) {
+            for (int i = 0; i < 60_000; i++) {
+                String code = "WRK-%06d".formatted(i);
+                byte[] body = json.writeValueAsBytes(json.readTree(BridgeUnderTest.referralEvent(code,
+                        code.toLowerCase() + "@example.com")));
+                String id = "evt-" + code;
+                out.write(id + "\t" + ts + "\tv1," + WebhookVerifier.sign(secret, id, ts, body) + "\t"
+                        + new String(body, StandardCharsets.UTF_8) + "\n");
+            }
+        }
+        Process p = new ProcessBuilder("/usr/bin/wrk", "-t2", "-c" + connections, "-d15s", "--latency",
+                "-s", "bench/intake.lua", "http://127.0.0.1:" + bridge.port, "--", file.toString(), "2")
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        long committed = ((Number) bridge.query("SELECT count(*) AS n FROM referral WHERE code LIKE 'WRK-%'").get(0)
+                .get("n")).longValue();
+        var seconds = java.util.regex.Pattern.compile("requests in ([0-9.]+)(m?s)").matcher(output);
+        var p50 = java.util.regex.Pattern.compile("\\s50%\\s+([0-9.]+)(us|ms|s)").matcher(output);
+        var p99 = java.util.regex.Pattern.compile("\\s99%\\s+([0-9.]+)(us|ms|s)").matcher(output);
+        if (!seconds.find() || !p50.find() || !p99.find()) {
+            return "wrk said: " + output.replace('\n', ' ');
+        }
+        double secs = Double.parseDouble(seconds.group(1)) / (seconds.group(2).equals("ms") ? 1000 : 1);
+        return "%.0f; p50 / p99 %.1f / %.1f ms".formatted(committed / secs, millis(p50), millis(p99));
+    }
+
+    private static double millis(java.util.regex.Matcher m) {
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+        };
     }
 
     /** n webhooks from CLIENTS concurrent senders: {committed per second, p50 ms, p99 ms}. */
