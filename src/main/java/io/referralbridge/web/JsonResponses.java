@@ -66,6 +66,13 @@ public final class JsonResponses {
             LOG.warn("Request refused with 503, database unavailable: {}", cause.toString());
             return new HttpProblem(503, "unavailable", "The bridge cannot store requests right now; retry later");
         }
+        if (cause instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
+            // e.g. an operator's poll now while ServiceTitan fails: say who failed, not "internal error".
+            String uri = h.getUri() == null ? "" : h.getUri().replaceAll("\\?.*$", "");
+            LOG.warn("Request failed: {} answered {}", uri, h.getStatusCode());
+            return new HttpProblem(502, "upstream_failed", "An external service answered " + h.getStatusCode()
+                    + " (" + uri + ")");
+        }
         LOG.error("Unexpected failure while answering a request", cause);
         return new HttpProblem(500, "internal_error", "Unexpected error; the request was not stored");
     }

@@ -94,6 +94,11 @@ class MultiTenantTest {
         assertEquals(0, south.bookingsWithExternalId("SOUTH-2").size());
         assertTrue(!"booked".equals(bridge.referral("SOUTH-2").get("state")), "south cannot book while failing");
 
+        var now = bridge.post("/admin/poll?connection=south", new byte[0], bridge.admin());
+        assertEquals(502, now.statusCode(), now.body());
+        assertEquals("upstream_failed", bridge.json(now).path("error").asText(), now.body());
+        assertEquals(200, bridge.post("/admin/poll?connection=north", new byte[0], bridge.admin()).statusCode());
+
         south.clearFaults();
         BridgeUnderTest.await("south books once it recovers", Duration.ofSeconds(30),
                 () -> "booked".equals(bridge.referral("SOUTH-2").get("state")));
