@@ -69,6 +69,8 @@ public final class Benchmark {
             rows.add(row("intake: latency p50 / p99 (ms), bookings held", "%.1f / %.1f".formatted(alone[1], alone[2])));
             rows.add(row("PostgreSQL single-row inserts/s (JDBC loop, same run)", "%.0f".formatted(insertRate)));
             rows.add(row("intake / insert rate", "%.2f".formatted(alone[0] / insertRate)));
+            rows.add(row("PostgreSQL single-row insert latency p50 / p99 / max (ms)", pct(INSERT_MICROS, 50) + " / "
+                    + pct(INSERT_MICROS, 99) + " / " + pct(INSERT_MICROS, 100)));
             rows.add(row("intake statement alone, JDBC loop (referral + event + history + task)/s",
                     "%.0f".formatted(median(statements))));
             String wrk = wrkIntake(bridge, CLIENTS);
@@ -282,19 +284,24 @@ public final class Benchmark {
         return sorted.get(sorted.size() / 2);
     }
 
+    /** Single-row inserts, one transaction each, one connection; the commit latencies go to INSERT_MICROS. */
     static double insertRate(String jdbcUrl, int n) throws Exception {
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres")) {
             c.createStatement().execute("CREATE TABLE IF NOT EXISTS bench_insert (id BIGSERIAL PRIMARY KEY, v TEXT)");
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO bench_insert (v) VALUES (?)")) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
+                    long t = System.nanoTime();
                     ps.setString(1, "row " + i);
                     ps.executeUpdate(); // autocommit: one transaction per row, like one webhook
+                    INSERT_MICROS.add((System.nanoTime() - t) / 1000);
                 }
                 return n / ((System.nanoTime() - t0) / 1e9);
             }
         }
     }
+
+    static final List<Long> INSERT_MICROS = Collections.synchronizedList(new ArrayList<>());
 
     static String pct(List<Long> micros, int p) {
         List<Long> sorted = new ArrayList<>(micros);
