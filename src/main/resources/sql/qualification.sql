@@ -34,7 +34,8 @@ SELECT id, job_id FROM referral WHERE connection = ? AND job_id = ANY (?)
 
 -- name: set-job
 -- (job_id, job_status, referral_id): job_status is kept when the change carries none (a booking row)
-UPDATE referral SET job_id = ?, job_status = coalesce(?, job_status), needs_evaluation = true, updated_at = now()
+UPDATE referral SET job_id = ?, job_status = coalesce(?, job_status), needs_evaluation = true,
+    facts_version = facts_version + 1, updated_at = now()
 WHERE id = ?
 
 -- name: upsert-invoice
@@ -44,11 +45,11 @@ ON CONFLICT (invoice_id) DO UPDATE SET total = EXCLUDED.total, balance = EXCLUDE
 
 -- name: flag
 -- (referral_id)
-UPDATE referral SET needs_evaluation = true WHERE id = ?
+UPDATE referral SET needs_evaluation = true, facts_version = facts_version + 1 WHERE id = ?
 
 -- name: to-evaluate
 -- (connections[], limit)
-SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status, r.not_qualified_reason,
+SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status, r.not_qualified_reason, r.facts_version,
        coalesce(sum(i.total) FILTER (WHERE i.active), 0)   AS invoice_total,
        coalesce(sum(i.balance) FILTER (WHERE i.active), 0) AS invoice_balance,
        count(i.invoice_id) FILTER (WHERE i.active)          AS invoice_count
@@ -57,8 +58,8 @@ WHERE r.needs_evaluation AND r.connection = ANY (?)
 GROUP BY r.id ORDER BY r.id LIMIT ?
 
 -- name: evaluated
--- (referral_id)
-UPDATE referral SET needs_evaluation = false WHERE id = ?
+-- (referral_id, facts_version read by the evaluation): a change that arrived meanwhile keeps the flag
+UPDATE referral SET needs_evaluation = false WHERE id = ? AND facts_version = ?
 
 -- name: set-qualified
 -- (milestone, referral_id)

@@ -130,7 +130,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         }
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
-        r.bind("poller", new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics));
+        ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics);
+        r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new DatabaseHealthCheck(db.dataSource()));
@@ -157,7 +158,13 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referralPlatform", new ReferralPlatformClient(platform, context.createProducerTemplate(), json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
         r.bind("retryPolicy", new RetryPolicy(s.getLong("bridge.retry.max-delay-ms", 60000), clock));
-        r.bind("deadLetters", new DeadLetters(db.dataSource(), json, outbox, referrals, metrics));
+        DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, metrics);
+        r.bind("deadLetters", deadLetters);
+        if (s.getBoolean("camel.main.jmxEnabled", true)) {
+            resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
+                    context.createProducerTemplate(), poller, deadLetters, json,
+                    s.get("bridge.cluster.name", s.get("camel.main.name", "referral-bridge")))));
+        }
         r.bind("adminAuth", adminAuth);
         r.bind("campaigns", campaigns);
     }

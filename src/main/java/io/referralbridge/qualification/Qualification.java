@@ -60,7 +60,8 @@ public final class Qualification {
                 (String) r.get("not_qualified_reason"), (BigDecimal) r.get("invoice_total"), (BigDecimal) r.get("invoice_balance"),
                 ((Number) r.get("invoice_count")).intValue(),
                 campaigns.find((String) r.get("campaign_id")).map(Campaign::qualification)
-                        .orElse(Campaign.Qualification.manualOnly()))).toList());
+                        .orElse(Campaign.Qualification.manualOnly()),
+                ((Number) r.get("facts_version")).longValue())).toList());
     }
 
     /** The milestone is reached: qualified (platform told through the outbox), or pending review. */
@@ -74,7 +75,7 @@ public final class Qualification {
             } else {
                 qualify(tx, p.id(), QUALIFIABLE, milestone, "milestone " + milestone + " reached");
             }
-            tx.update(sql.get("evaluated"), p.id());
+            tx.update(sql.get("evaluated"), p.id(), p.factsVersion());
             return null;
         });
     }
@@ -84,13 +85,13 @@ public final class Qualification {
             if (referrals.transition(tx, p.id(), Set.of("booked", "job_created"), "not_qualified", null, reason)) {
                 tx.update(sql.get("set-not-qualified"), reason, p.id());
             }
-            tx.update(sql.get("evaluated"), p.id());
+            tx.update(sql.get("evaluated"), p.id(), p.factsVersion());
             return null;
         });
     }
 
     public void unchanged(ReferralProgress p) {
-        Tx.run(ds, tx -> tx.update(sql.get("evaluated"), p.id()));
+        Tx.run(ds, tx -> tx.update(sql.get("evaluated"), p.id(), p.factsVersion()));
     }
 
     private boolean qualify(Tx tx, long referralId, Set<String> from, String milestone, String cause)

@@ -6,11 +6,12 @@ import io.referralbridge.booking.Campaign;
 
 /**
  * What ServiceTitan has shown of one referral so far, with its campaign's qualification option: the facts the
- * qualification router decides on. The predicates are what the router's {@code when} clauses read.
+ * qualification router decides on. The predicates are what the router's {@code when} clauses read. {@code factsVersion}
+ * is the version of these facts; the evaluation clears its flag only if they are still current.
  */
 public record ReferralProgress(long id, String code, String campaignId, String state, Long jobId, String jobStatus,
                                String notQualifiedReason, BigDecimal invoiceTotal, BigDecimal invoiceBalance, int invoiceCount,
-                               Campaign.Qualification rule) {
+                               Campaign.Qualification rule, long factsVersion) {
 
     public String option() {
         return rule.option();

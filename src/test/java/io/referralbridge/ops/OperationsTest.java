@@ -80,6 +80,29 @@ class OperationsTest {
     }
 
     @Test
+    void theOperatorsTasksAreJmxOperationsThatJolokiaReaches() throws Exception {
+        HttpResponse<String> search = bridge.management("/observe/jolokia/search/referral-bridge:type=operations,*");
+        String mbean = bridge.json(search).path("value").path(0).asText();
+        assertTrue(mbean.startsWith("referral-bridge:type=operations,name="), search.body());
+        String exec = "/observe/jolokia/exec/" + mbean + "/";
+
+        JsonNode paused = bridge.json(bridge.management(exec + "pausePolling/default"));
+        assertEquals(200, paused.path("status").asInt(), paused.toString());
+        assertEquals(Boolean.TRUE, bridge.query("SELECT paused FROM poll_control WHERE connection = 'default'").get(0)
+                .get("paused"));
+        JsonNode cycle = bridge.json(bridge.management(exec + "pollNow/default"));
+        assertTrue(bridge.json(cycle.path("value").asText()).path("requests").asInt() >= 3, cycle.toString());
+        bridge.json(bridge.management(exec + "resumePolling/default"));
+        assertEquals(Boolean.FALSE, bridge.query("SELECT paused FROM poll_control WHERE connection = 'default'")
+                .get(0).get("paused"));
+
+        JsonNode list = bridge.json(bridge.management(exec + "listDeadLetters"));
+        assertTrue(bridge.json(list.path("value").asText()).has("deadLetters"), list.toString());
+        JsonNode unknown = bridge.json(bridge.management(exec + "replayDeadLetter/999999"));
+        assertTrue(unknown.path("error").asText().contains("No dead letter 999999"), unknown.toString());
+    }
+
+    @Test
     void pausedPollingWaitsAndPollNowRunsACycle() throws Exception {
         assertEquals(200, bridge.post("/admin/poll/pause", new byte[0], bridge.admin()).statusCode());
         try {

@@ -48,6 +48,26 @@ class QualificationTest {
     }
 
     @Test
+    void aChangeAppliedWhileAnEvaluationRunsIsEvaluatedAgain() throws Exception {
+        // Two cycles overlapping (a node's scheduled cycle and an operator's poll now on another), played step by step.
+        assertEquals(200, bridge.post("/admin/poll/pause", new byte[0], bridge.admin()).statusCode());
+        var registry = bridge.main.getCamelContext().getRegistry();
+        ServiceTitanPoller poller = registry.lookupByNameAndType("poller", ServiceTitanPoller.class);
+        Qualification qualification = registry.lookupByNameAndType("qualification", Qualification.class);
+        long job = bookAndConvert("RACE-0001", 17);
+        poller.poll(false, "default");                                  // the job link arrives, flagged
+        List<ReferralProgress> read = qualification.toEvaluate("default"); // cycle A reads: a job, no status yet
+        assertEquals(1, read.size());
+        bridge.sandbox.setJobStatus(job, "Completed");
+        poller.poll(false, "default");                                  // cycle B applies "Completed" meanwhile
+        qualification.unchanged(read.get(0));                           // cycle A's outcome: nothing to do yet
+        assertEquals(Boolean.TRUE, bridge.referral("RACE-0001").get("needs_evaluation"),
+                "the change B applied is still to be evaluated");
+        assertEquals(200, bridge.post("/admin/poll/resume", new byte[0], bridge.admin()).statusCode());
+        bridge.awaitState("RACE-0001", "platform_notified");
+    }
+
+    @Test
     void jobStatusOption() throws Exception {
         long job = bookAndConvert("JS-0001", 17);
         bridge.awaitState("JS-0001", "job_created");

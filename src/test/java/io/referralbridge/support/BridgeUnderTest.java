@@ -241,10 +241,14 @@ public final class BridgeUnderTest implements AutoCloseable {
     }
 
     public JsonNode json(HttpResponse<String> response) {
+        return json(response.body());
+    }
+
+    public JsonNode json(String text) {
         try {
-            return json.readTree(response.body());
+            return json.readTree(text);
         } catch (Exception e) {
-            throw new AssertionError("Not JSON: " + response.body(), e);
+            throw new AssertionError("Not JSON: " + text, e);
         }
     }
 

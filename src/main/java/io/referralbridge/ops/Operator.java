@@ -1,0 +1,82 @@
+package io.referralbridge.ops;
+
+import java.lang.management.ManagementFactory;
+
+import javax.management.ObjectName;
+import javax.management.StandardMBean;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.referralbridge.failure.DeadLetters;
+import io.referralbridge.qualification.ServiceTitanPoller;
+import io.referralbridge.servicetitan.ServiceTitanClients;
+import org.apache.camel.ProducerTemplate;
+
+/**
+ * {@link OperatorMBean} on the platform MBean server (so Jolokia and Hawtio see it): a poll now goes through the
+ * poll-cycle route like the scheduled one; pauses and replays are the same beans the admin endpoints call.
+ */
+public final class Operator implements OperatorMBean, AutoCloseable {
+
+    private final ProducerTemplate template;
+    private final ServiceTitanPoller poller;
+    private final DeadLetters deadLetters;
+    private final ObjectMapper json;
+    private final ObjectName name;
+
+    public Operator(ProducerTemplate template, ServiceTitanPoller poller, DeadLetters deadLetters, ObjectMapper json,
+                    String instance) throws Exception {
+        this.template = template;
+        this.poller = poller;
+        this.deadLetters = deadLetters;
+        this.json = json;
+        this.name = new ObjectName("referral-bridge:type=operations,name="
+                + instance.replaceAll("[^A-Za-z0-9_.-]", "_"));
+    }
+
+    public static Operator register(Operator operator) throws Exception {
+        ManagementFactory.getPlatformMBeanServer().registerMBean(new StandardMBean(operator, OperatorMBean.class),
+                operator.name);
+        return operator;
+    }
+
+    public ObjectName objectName() {
+        return name;
+    }
+
+    @Override
+    public String pollNow(String connection) throws Exception {
+        return json.writeValueAsString(template.requestBodyAndHeader("direct:poll-cycle", null,
+                ServiceTitanClients.CONNECTION, blankToNull(connection)));
+    }
+
+    @Override
+    public String pausePolling(String connection) throws Exception {
+        return json.writeValueAsString(poller.pause(blankToNull(connection)));
+    }
+
+    @Override
+    public String resumePolling(String connection) throws Exception {
+        return json.writeValueAsString(poller.resume(blankToNull(connection)));
+    }
+
+    @Override
+    public String listDeadLetters() throws Exception {
+        return json.writeValueAsString(deadLetters.listOpen(200));
+    }
+
+    @Override
+    public String replayDeadLetter(long id) throws Exception {
+        return json.writeValueAsString(deadLetters.replay(String.valueOf(id)));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (ManagementFactory.getPlatformMBeanServer().isRegistered(name)) {
+            ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);
+        }
+    }
+}
