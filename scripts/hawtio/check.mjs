@@ -44,6 +44,21 @@ try {
     }
   }
   process.stdout.write(`Hawtio shows the bridge's routes: ${out}/hawtio-routes.png\n`);
+
+  // JMX > referral-bridge > operations > <instance>: the operator's tasks; run "pollNow" for all connections.
+  await console.goto(console.url().replace(/\/camel\/.*$/, '/jmx'));
+  const node = (text) => console.locator('li.pf-v5-c-tree-view__list-item',
+    { has: console.locator('.pf-v5-c-tree-view__node-text', { hasText: text }) }).last();
+  await node(/^referral-bridge$/).locator('.pf-v5-c-tree-view__node-toggle').first().click();
+  await node(/^operations$/).locator('.pf-v5-c-tree-view__node-toggle').first().click();
+  await console.locator('.pf-v5-c-tree-view__node-text', { hasText: /^referral-bridge$/ }).last().click();
+  await console.getByText('Operations', { exact: true }).first().click();
+  const pollNow = console.locator('li.pf-v5-c-data-list__item', { hasText: 'pollNow(String)' });
+  await pollNow.getByRole('button', { name: 'Details' }).click();
+  await pollNow.getByRole('button', { name: 'Execute' }).click();
+  await console.getByText(/"requests"/).first().waitFor({ timeout: 20000 });
+  await console.screenshot({ path: `${out}/hawtio-operations.png` });
+  process.stdout.write(`Hawtio ran pollNow on the bridge: ${out}/hawtio-operations.png\n`);
 } finally {
   await browser.close();
 }

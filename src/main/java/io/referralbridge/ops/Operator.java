@@ -34,9 +34,38 @@ public final class Operator implements OperatorMBean, AutoCloseable {
     }
 
     public static Operator register(Operator operator) throws Exception {
-        ManagementFactory.getPlatformMBeanServer().registerMBean(new StandardMBean(operator, OperatorMBean.class),
-                operator.name);
+        ManagementFactory.getPlatformMBeanServer().registerMBean(new Described(operator), operator.name);
         return operator;
+    }
+
+    /** What Hawtio shows beside each operation. */
+    private static final class Described extends StandardMBean {
+        private static final java.util.Map<String, String> TEXT = java.util.Map.of(
+                "pollNow", "Run a ServiceTitan poll cycle now (connection name, blank for all); answers its figures",
+                "pausePolling", "Pause the scheduled poll of a connection (blank: all), on every node, across restarts",
+                "resumePolling", "Resume the scheduled poll of a connection (blank: all)",
+                "listDeadLetters", "The open dead letters: failed tasks with their cause, for replay",
+                "replayDeadLetter", "Queue a dead letter's task again (its id from listDeadLetters)");
+
+        Described(Operator operator) {
+            super(operator, OperatorMBean.class, false);
+        }
+
+        @Override
+        protected String getDescription(javax.management.MBeanOperationInfo op) {
+            return TEXT.getOrDefault(op.getName(), super.getDescription(op));
+        }
+
+        @Override
+        protected String getParameterName(javax.management.MBeanOperationInfo op,
+                                          javax.management.MBeanParameterInfo param, int sequence) {
+            return op.getName().equals("replayDeadLetter") ? "id" : "connection";
+        }
+
+        @Override
+        protected String getDescription(javax.management.MBeanInfo info) {
+            return "The operator's tasks of the referral bridge (the same as the admin HTTP endpoints)";
+        }
     }
 
     public ObjectName objectName() {
