@@ -10,7 +10,7 @@ DIR=target/hawtio
 mkdir -p "$DIR/base/webapps"
 if [ ! -d "$DIR/jetty-home-$JETTY_VERSION" ]; then
   mvn -B -q dependency:copy -Dartifact=org.eclipse.jetty:jetty-home:$JETTY_VERSION:zip -DoutputDirectory="$DIR"
-  (cd "$DIR" && unzip -q "jetty-home-$JETTY_VERSION.zip")
+  (cd "$DIR" && jar xf "jetty-home-$JETTY_VERSION.zip")  # the JDK's jar: no unzip needed
 fi
 if [ ! -f "$DIR/base/webapps/hawtio.war" ]; then
   mvn -B -q dependency:copy -Dartifact=io.hawt:hawtio-war:$HAWTIO_VERSION:war -DoutputDirectory="$DIR"

@@ -41,7 +41,7 @@ public final class Campaigns {
     }
 
     /**
-     * The campaigns, each assigned to the ServiceTitan connection that lists it (or to the only, default connection).
+     * The campaigns, each assigned to the ServiceTitan connection that lists it (the default connection lists all).
      * A campaign in no connection or in two, or a connection listing an unknown campaign, stops startup.
      */
     public static Campaigns from(Settings s, List<ServiceTitanConnection> connections) {
@@ -67,8 +67,7 @@ public final class Campaigns {
         }
         List<Campaign> out = new ArrayList<>();
         for (String id : ids) {
-            ServiceTitanConnection c = connections.size() == 1 && connections.get(0).campaigns().isEmpty()
-                    ? connections.get(0) : owner.get(id);
+            ServiceTitanConnection c = owner.get(id);
             if (c == null) {
                 throw new ConfigurationException("Campaign " + id + " is in no ServiceTitan connection: add it to "
                         + "one of servicetitan.connection.<name>.campaigns");

@@ -61,7 +61,7 @@ public final class WebhookVerifier {
         }
     }
 
-    static byte[] decodeSecret(String secret) {
+    public static byte[] decodeSecret(String secret) {
         String b64 = secret.startsWith("whsec_") ? secret.substring("whsec_".length()) : secret;
         try {
             byte[] key = Base64.getDecoder().decode(b64);

@@ -103,13 +103,13 @@ public final class ServiceTitanPoller {
 
     private List<String> names(String connection) {
         if (connection != null && !connection.isBlank()) {
-            if (clients.all().stream().noneMatch(c -> c.connection().name().equals(connection))) {
+            if (!clients.names().contains(connection)) {
                 throw io.referralbridge.web.HttpProblem.notFound("No ServiceTitan connection named '" + connection
                         + "'");
             }
             return List.of(connection);
         }
-        return clients.all().stream().map(c -> c.connection().name()).toList();
+        return List.copyOf(clients.names());
     }
 
     private Map<String, Object> pollOne(String name, boolean scheduled) throws Exception {

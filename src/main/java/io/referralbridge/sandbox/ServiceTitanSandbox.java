@@ -3,7 +3,6 @@ package io.referralbridge.sandbox;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -17,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -29,7 +26,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.referralbridge.config.Settings;
 
 /**
@@ -40,13 +36,6 @@ import io.referralbridge.config.Settings;
  * slow answers, revoked tokens). The bridge knows it only as a base URL.
  */
 public final class ServiceTitanSandbox implements AutoCloseable {
-
-    static {
-        // Without it the JDK server's separate header and body writes meet delayed ACKs: ~40 ms per request.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
 
     public record Options(int port, String tenantId, String appKey, String clientId, String clientSecret,
                           int tokenLifetimeSeconds, int exportPageSize) {
@@ -80,8 +69,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private static final Pattern TENANT_PATH = Pattern.compile("^/(crm|jpm|accounting)/v2/tenant/([^/]+)(/.*)$");
 
     private final Options options;
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final LocalHttpServer server;
     private final ObjectMapper json = new ObjectMapper();
     private final Clock clock;
 
@@ -117,14 +105,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private ServiceTitanSandbox(Options options, Clock clock) throws IOException {
         this.options = options;
         this.clock = clock;
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", options.port()), 128);
-        this.executor = Executors.newFixedThreadPool(16, r -> {
-            Thread t = new Thread(r, "servicetitan-sandbox");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        this.server = new LocalHttpServer("servicetitan-sandbox", options.port(), 16, 128, this::handle);
     }
 
     public static ServiceTitanSandbox start(Options options) {
@@ -143,13 +124,12 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return server.baseUrl();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 
     // ------------------------------------------------------------------ control API (Java)

@@ -20,11 +20,7 @@ public final class ConnectionRoutes extends RouteBuilder {
         this.connections = connections;
     }
 
-    public static String pollRouteId(String connection) {
-        return "servicetitan-poll-" + connection;
-    }
-
-    /** The Quartz trigger name of a connection's poll (group {@link QuartzCluster#GROUP}). */
+    /** The route id of a connection's poll, also its Quartz trigger name (group {@link QuartzCluster#GROUP}). */
     public static String pollTrigger(String connection) {
         return "servicetitan-poll-" + connection;
     }
@@ -34,7 +30,7 @@ public final class ConnectionRoutes extends RouteBuilder {
         for (ServiceTitanConnection c : connections) {
             String name = c.name();
             from("quartz:" + QuartzCluster.GROUP + "/" + pollTrigger(name) + "?stateful=true&" + c.pollTrigger())
-                    .routeId(pollRouteId(name))
+                    .routeId(pollTrigger(name))
                     .routeDescription("Quartz trigger of the poll cycle of ServiceTitan connection " + name)
                     .routeConfigurationId("poll-errors")
                     .setHeader("scheduled", constant("true")) // paused polling skips scheduled cycles only

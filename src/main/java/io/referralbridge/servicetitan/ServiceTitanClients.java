@@ -32,6 +32,11 @@ public final class ServiceTitanClients {
         return byName.values();
     }
 
+    /** The configured connection names, in configuration order. */
+    public java.util.Set<String> names() {
+        return byName.keySet();
+    }
+
     /** The create-booking route's call: the booking, found or made, in the referral's own tenant. */
     public JsonNode ensureBooking(@ExchangeProperty(CONNECTION) String connection,
                                   @ExchangeProperty("bookingProvider") long bookingProvider,

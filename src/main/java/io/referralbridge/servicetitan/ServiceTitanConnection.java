@@ -67,8 +67,9 @@ public record ServiceTitanConnection(String name, String authUrl, String apiUrl,
                 maxRate(p + "max-requests-per-second", sharedOr(s, p, "max-requests-per-second", "50")),
                 s.optional(p + "poll-trigger").orElseGet(() -> s.get("bridge.poll.trigger",
                         "trigger.repeatInterval=30000")),
-                name.equals(DEFAULT) ? List.of() : s.getList(p + "campaigns"),
-                name.equals(DEFAULT) ? null : s.optional(p + "booking-provider").orElse(null));
+                // The single default connection serves every campaign.
+                name.equals(DEFAULT) ? s.getList("bridge.campaigns") : s.getList(p + "campaigns"),
+                s.optional(p + "booking-provider").orElse(null));
     }
 
     /** The connection's own value, else the shared servicetitan.* one; missing: named as the connection's key. */

@@ -14,16 +14,13 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import io.referralbridge.intake.WebhookVerifier;
 import io.referralbridge.support.BridgeUnderTest;
 import org.apache.camel.test.AvailablePortFinder;
 
@@ -156,7 +153,6 @@ public final class Benchmark {
             return null;
         }
         Path file = Path.of("target/bench-requests.tsv");
-        byte[] secret = Base64.getDecoder().decode(BridgeUnderTest.WEBHOOK_SECRET.substring(6));
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         long ts = Instant.now().getEpochSecond();
         try (var out = Files.newBufferedWriter(file)) {
@@ -165,7 +161,7 @@ public final class Benchmark {
                 byte[] body = json.writeValueAsBytes(json.readTree(BridgeUnderTest.referralEvent(code,
                         code.toLowerCase() + "@example.com")));
                 String id = "evt-" + code;
-                out.write(id + "\t" + ts + "\tv1," + WebhookVerifier.sign(secret, id, ts, body) + "\t"
+                out.write(id + "\t" + ts + "\t" + BridgeUnderTest.signature(id, ts, body) + "\t"
                         + new String(body, StandardCharsets.UTF_8) + "\n");
             }
         }

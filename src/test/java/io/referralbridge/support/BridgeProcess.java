@@ -10,11 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-import io.referralbridge.intake.WebhookVerifier;
 
 /**
  * The packaged jar (target/referral-bridge.jar) as a real process, configured with -D properties, its output appended
@@ -76,13 +74,11 @@ public final class BridgeProcess implements AutoCloseable {
                 .getBytes(StandardCharsets.UTF_8);
         String id = "evt-" + code;
         long ts = Instant.now().getEpochSecond();
-        String sig = WebhookVerifier.sign(Base64.getDecoder().decode(BridgeUnderTest.WEBHOOK_SECRET.substring(6)), id,
-                ts, body);
         try {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/referrals"))
                     .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                     .header("webhook-id", id).header("webhook-timestamp", String.valueOf(ts))
-                    .header("webhook-signature", "v1," + sig)
+                    .header("webhook-signature", BridgeUnderTest.signature(id, ts, body))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (Exception e) {

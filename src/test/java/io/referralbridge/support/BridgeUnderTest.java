@@ -201,10 +201,14 @@ public final class BridgeUnderTest implements AutoCloseable {
     }
 
     public HttpResponse<String> sendSigned(String eventId, long timestamp, byte[] body, String contentType) {
-        String sig = WebhookVerifier.sign(Base64.getDecoder().decode(WEBHOOK_SECRET.substring(6)), eventId,
-                timestamp, body);
         return post("/webhooks/referrals", body, Map.of("Content-Type", contentType, "webhook-id", eventId,
-                "webhook-timestamp", String.valueOf(timestamp), "webhook-signature", "v1," + sig));
+                "webhook-timestamp", String.valueOf(timestamp), "webhook-signature", signature(eventId, timestamp,
+                        body)));
+    }
+
+    /** The webhook-signature header the platform sends with the test secret (Standard Webhooks, v1). */
+    public static String signature(String eventId, long timestamp, byte[] body) {
+        return "v1," + WebhookVerifier.sign(WebhookVerifier.decodeSecret(WEBHOOK_SECRET), eventId, timestamp, body);
     }
 
     public HttpResponse<String> post(String path, byte[] body, Map<String, String> headers) {
