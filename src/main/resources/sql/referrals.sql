@@ -22,6 +22,12 @@ SELECT id, code, state, true AS created FROM created
 UNION ALL
 SELECT id, code, state, false AS created FROM seen
 
+-- name: open-in-other-connections
+-- (configured connection names[]): referrals still in progress whose connection is no longer configured
+SELECT connection, count(*) AS open FROM referral
+WHERE connection <> ALL (?) AND state NOT IN ('platform_notified', 'not_qualified')
+GROUP BY connection ORDER BY connection
+
 -- name: find-by-code
 -- (code)
 SELECT id, code, state, booking_id FROM referral WHERE code = ?

@@ -108,6 +108,10 @@ public final class BridgeConfiguration implements CamelConfiguration {
         BridgeMetrics metrics = new BridgeMetrics(context);
         context.addStartupListener((ctx, alreadyStarted) -> metrics.init());
         ReferralStore referrals = new ReferralStore(db.dataSource(), json, metrics);
+        referrals.openInOtherConnections(connections.stream().map(ServiceTitanConnection::name).toList()).forEach(
+                (name, open) -> LOG.warn("{} referral(s) in progress belong to ServiceTitan connection '{}', which is "
+                        + "not configured (servicetitan.connections): they are neither booked nor polled until it is "
+                        + "configured again or their referral.connection is updated", open, name));
         Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size", 20),
                 s.getInt("bridge.outbox.lease-seconds", 300));
         BookingMapper mapper = new BookingMapper(json, fields, s);

@@ -77,6 +77,21 @@ public final class ReferralStore {
         }
     }
 
+    /**
+     * Referrals in progress per ServiceTitan connection that is not among {@code configured}: nobody books or polls
+     * them until that connection is configured again (or an operator moves them), so startup says so.
+     */
+    public Map<String, Long> openInOtherConnections(java.util.Collection<String> configured) {
+        return Tx.run(ds, tx -> {
+            Map<String, Long> out = new java.util.TreeMap<>();
+            for (Map<String, Object> row : tx.query(referrals.get("open-in-other-connections"),
+                    tx.array("text", configured.toArray()))) {
+                out.put((String) row.get("connection"), ((Number) row.get("open")).longValue());
+            }
+            return out;
+        });
+    }
+
     /** The stored referral with its original webhook payload. */
     public StoredReferral load(long referralId) {
         return Tx.run(ds, tx -> {

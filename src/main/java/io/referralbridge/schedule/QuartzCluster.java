@@ -44,15 +44,19 @@ public final class QuartzCluster {
      * trigger behind, and in cluster mode camel-quartz never removes triggers. Once started, drop those of the
      * bridge's group that no configured connection owns, so no node keeps firing a poll it has no route for.
      */
-    public static void removeStaleTriggers(CamelContext context, java.util.Collection<String> triggerNames)
-            throws org.quartz.SchedulerException {
-        org.quartz.Scheduler scheduler = context.getComponent("quartz", QuartzComponent.class).getScheduler();
-        for (org.quartz.TriggerKey key : scheduler.getTriggerKeys(
-                org.quartz.impl.matchers.GroupMatcher.triggerGroupEquals(GROUP))) {
-            if (!triggerNames.contains(key.getName())) {
-                scheduler.unscheduleJob(key);
-                LOG.info("Removed Quartz trigger {}: no ServiceTitan connection of that name is configured", key);
+    public static void removeStaleTriggers(CamelContext context, java.util.Collection<String> triggerNames) {
+        try {
+            org.quartz.Scheduler scheduler = context.getComponent("quartz", QuartzComponent.class).getScheduler();
+            for (org.quartz.TriggerKey key : scheduler.getTriggerKeys(
+                    org.quartz.impl.matchers.GroupMatcher.triggerGroupEquals(GROUP))) {
+                if (!triggerNames.contains(key.getName())) {
+                    scheduler.unscheduleJob(key);
+                    LOG.info("Removed Quartz trigger {}: no ServiceTitan connection of that name is configured", key);
+                }
             }
+        } catch (org.quartz.SchedulerException e) {
+            // Not worth refusing to start for: the next start tries again.
+            LOG.warn("Could not remove Quartz triggers of connections no longer configured: {}", e.toString());
         }
     }
 
