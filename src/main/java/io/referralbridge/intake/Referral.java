@@ -1,11 +1,10 @@
 package io.referralbridge.intake;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
- * A referred person as the platform announced them; {@code payload} is the whole event, unknown fields included;
+ * A referred person as the platform announced them; {@code payloadJson} is the whole event as received (validated
+ * JSON, unknown fields included), stored as it came rather than serialized again;
  * {@code connection} the ServiceTitan connection of their campaign.
  */
 public record Referral(String eventId, String code, String campaignId, String firstName, String lastName,
-                       String email, String phone, JsonNode payload, String connection) {
+                       String email, String phone, String payloadJson, String connection) {
 }

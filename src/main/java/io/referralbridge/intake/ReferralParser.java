@@ -45,6 +45,12 @@ public final class ReferralParser {
         if (!root.isObject()) {
             throw HttpProblem.badRequest("malformed_json", "The body must be a JSON object");
         }
+        String withNul = pathWithNul(root, "");
+        if (withNul != null) {
+            // PostgreSQL cannot store U+0000 in text or JSONB: refuse it here, clearly, rather than fail to commit.
+            throw HttpProblem.unprocessable("invalid_field", "The field " + withNul + " contains a NUL character "
+                    + "(\\u0000), which cannot be stored");
+        }
         if (!fields.acceptedEventTypes().isEmpty()) {
             String type = text(root, fields.eventType(), "event type", 100, false);
             if (type == null || !fields.acceptedEventTypes().contains(type)) {
@@ -87,7 +93,7 @@ public final class ReferralParser {
             eventId = eventIdFromBody(root);
         }
         return new Referral(eventId, code, campaignId, firstName, lastName, email.toLowerCase(java.util.Locale.ROOT),
-                phone, root, campaign.connection());
+                phone, storedText(body), campaign.connection());
     }
 
     private JsonNode readJson(byte[] body) {
@@ -169,6 +175,40 @@ public final class ReferralParser {
             }
         }
         return false;
+    }
+
+    /** The body as stored: the text as received, without a UTF-8 byte order mark (JSON parsers skip it; JSONB does not). */
+    static String storedText(byte[] body) {
+        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    /** The JSON pointer of the first field name or text value holding U+0000, or null. */
+    static String pathWithNul(JsonNode node, String path) {
+        if (node.isTextual()) {
+            return node.asText().indexOf('\0') >= 0 ? (path.isEmpty() ? "/" : path) : null;
+        }
+        if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var field = it.next();
+                String here = path + "/" + field.getKey();
+                if (field.getKey().indexOf('\0') >= 0) {
+                    return here;
+                }
+                String found = pathWithNul(field.getValue(), here);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = pathWithNul(node.get(i), path + "/" + i);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     private static HttpProblem invalid(String name, String expected) {

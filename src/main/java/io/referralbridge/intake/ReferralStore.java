@@ -47,7 +47,7 @@ public final class ReferralStore {
     private IntakeResult store(Referral r) {
         return Tx.run(ds, tx -> {
             Map<String, Object> row = tx.one(referrals.get("accept"), r.eventId(), r.code(), r.campaignId(),
-                    r.connection(), r.firstName(), r.lastName(), r.email(), r.phone(), toJson(r), r.eventId(),
+                    r.connection(), r.firstName(), r.lastName(), r.email(), r.phone(), r.payloadJson(), r.eventId(),
                     "webhook " + r.eventId(), CREATE_BOOKING);
             if (row == null) {
                 // The code arrived before under another event id: remember this one too, answer with the referral.
@@ -67,14 +67,6 @@ public final class ReferralStore {
     private static IntakeResult existing(Map<String, Object> row) {
         return new IntakeResult(((Number) row.get("id")).longValue(), (String) row.get("code"),
                 (String) row.get("state"), true);
-    }
-
-    private String toJson(Referral r) {
-        try {
-            return json.writeValueAsString(r.payload());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

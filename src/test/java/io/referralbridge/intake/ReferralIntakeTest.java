@@ -39,6 +39,20 @@ class ReferralIntakeTest {
     }
 
     @Test
+    void aBodyWithAByteOrderMarkIsStored() {
+        byte[] json = referralEvent("BOM-0001", "bom@example.com").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = new byte[json.length + 3];
+        body[0] = (byte) 0xEF;
+        body[1] = (byte) 0xBB;
+        body[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, body, 3, json.length);
+        HttpResponse<String> answer = bridge.sendSigned("evt-bom-1", java.time.Instant.now().getEpochSecond(), body,
+                "application/json");
+        assertEquals(202, answer.statusCode(), answer.body());
+        bridge.awaitState("BOM-0001", "booked");
+    }
+
+    @Test
     void webhookBecomesExactlyOneBookingWithEveryMappedField() {
         HttpResponse<String> answer = bridge.sendWebhook("evt-map-1", referralEvent("MAP-0001", "dana@example.com"));
 
