@@ -10,13 +10,13 @@ function setup(thread)
 end
 
 function init(args)
-  local file, count = args[1], tonumber(args[2])
+  local file, count, path = args[1], tonumber(args[2]), args[3] or "/webhooks/referrals"
   requests = {}
   local n = 0
   for line in io.lines(file) do
     if n % count == index then
       local id, ts, sig, body = line:match("^([^\t]+)\t([^\t]+)\t([^\t]+)\t(.*)$")
-      requests[#requests + 1] = wrk.format("POST", "/webhooks/referrals", {
+      requests[#requests + 1] = wrk.format("POST", path, {
         ["Content-Type"] = "application/json", ["webhook-id"] = id, ["webhook-timestamp"] = ts,
         ["webhook-signature"] = sig }, body)
     end

@@ -22,6 +22,39 @@ SELECT id, code, state, true AS created FROM created
 UNION ALL
 SELECT id, code, state, false AS created FROM seen
 
+-- name: accept-many
+-- (event_ids[], codes[], campaign_ids[], connections[], first_names[], last_names[], emails[], phones[], payloads[],
+-- task kind) "accept" for several webhooks at once (the intake's group commit), no code or event id twice. One row per
+-- input that was stored or seen before, numbered n from 1; an input without a row has its code under another event id.
+WITH input AS (
+    SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+                         CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
+        WITH ORDINALITY AS i (event_id, code, campaign_id, connection, first_name, last_name, email, phone, payload, n)
+), seen AS (
+    -- LIMIT 1 keeps this a look-up per input: a plain join may hash the whole webhook_event table.
+    SELECT i.n, r.id, r.code, r.state FROM input i CROSS JOIN LATERAL (
+        SELECT r.id, r.code, r.state FROM webhook_event e JOIN referral r ON r.id = e.referral_id
+        WHERE e.event_id = i.event_id LIMIT 1) r
+), created AS (
+    INSERT INTO referral (code, campaign_id, connection, first_name, last_name, email, phone, payload, state)
+    SELECT code, campaign_id, connection, first_name, last_name, email, phone, CAST(payload AS JSONB), 'received'
+    FROM input i WHERE NOT EXISTS (SELECT 1 FROM seen s WHERE s.n = i.n) ORDER BY i.n
+    ON CONFLICT (code) DO NOTHING
+    RETURNING id, code, state
+), arrived AS (
+    SELECT i.n, i.event_id, c.id, c.code, c.state FROM created c JOIN input i ON i.code = c.code
+), event AS (
+    INSERT INTO webhook_event (event_id, referral_id) SELECT event_id, id FROM arrived ON CONFLICT (event_id) DO NOTHING
+), history AS (
+    INSERT INTO referral_history (referral_id, from_state, to_state, cause)
+    SELECT id, NULL, 'received', 'webhook ' || event_id FROM arrived
+), task AS (
+    INSERT INTO outbox (kind, referral_id) SELECT ?, id FROM arrived
+)
+SELECT n, id, code, state, true AS created FROM arrived
+UNION ALL
+SELECT n, id, code, state, false AS created FROM seen
+
 -- name: open-in-other-connections
 -- (configured connection names[]): referrals still in progress whose connection is no longer configured
 SELECT connection, count(*) AS open FROM referral

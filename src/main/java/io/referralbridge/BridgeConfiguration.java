@@ -88,6 +88,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
         Campaigns campaigns = Campaigns.from(s, connections);
         java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
         PlatformConnection platform = PlatformConnection.from(s);
+        ReferralStore.GroupCommit groupCommit = new ReferralStore.GroupCommit(
+                s.getInt("bridge.intake.writers", 2, 1), s.getInt("bridge.intake.max-batch", 32, 1),
+                s.getInt("bridge.intake.commit-timeout-ms", 10_000, 100));
 
         if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {
             ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(ServiceTitanSandbox.Options.from(s));
@@ -107,7 +110,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         ObjectMapper json = jsonMapper();
         BridgeMetrics metrics = new BridgeMetrics(context);
         context.addStartupListener((ctx, alreadyStarted) -> metrics.init());
-        ReferralStore referrals = new ReferralStore(db.dataSource(), json, metrics);
+        ReferralStore referrals = new ReferralStore(db.dataSource(), json, metrics, groupCommit);
+        resources.push(referrals); // closed before the database: queued webhooks are written first
         referrals.openInOtherConnections(connections.stream().map(ServiceTitanConnection::name).toList()).forEach(
                 (name, open) -> LOG.warn("{} referral(s) in progress belong to ServiceTitan connection '{}', which is "
                         + "not configured (servicetitan.connections): they are neither booked nor polled until it is "

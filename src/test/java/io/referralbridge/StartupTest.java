@@ -127,6 +127,14 @@ class StartupTest {
     }
 
     @Test
+    void intakeWithoutWriters() {
+        Map<String, String> p = devWithout("bridge.intake.writers");
+        p.put("bridge.intake.writers", "0");
+        assertEquals("Invalid setting 'bridge.intake.writers' = '0': expected at least 1",
+                startupError("dev", p).getMessage());
+    }
+
+    @Test
     void listedCampaignWithNoSettingsAtAll() {
         Map<String, String> p = devWithout("bridge.campaigns");
         p.put("bridge.campaigns", "17,99");

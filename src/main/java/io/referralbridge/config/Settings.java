@@ -46,6 +46,15 @@ public final class Settings {
         return optional(key).map(v -> parseInt(key, v)).orElse(defaultValue);
     }
 
+    /** {@link #getInt(String, int)}, refusing values below {@code min} with the property's name. */
+    public int getInt(String key, int defaultValue, int min) {
+        int value = getInt(key, defaultValue);
+        if (value < min) {
+            throw invalid(key, String.valueOf(value), "at least " + min);
+        }
+        return value;
+    }
+
     public long getLong(String key, long defaultValue) {
         return optional(key).map(v -> parseLong(key, v)).orElse(defaultValue);
     }

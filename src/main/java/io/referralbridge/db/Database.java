@@ -2,6 +2,8 @@ package io.referralbridge.db;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 
 import javax.sql.DataSource;
@@ -28,6 +30,19 @@ public final class Database implements AutoCloseable {
     private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
         this.embedded = embedded;
         this.dataSource = dataSource;
+    }
+
+    /** True when {@code t} says the database cannot be reached (no connection from the pool, or SQLSTATE class 08). */
+    public static boolean isUnavailable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (c instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static Database open(Settings settings) {

@@ -1,6 +1,7 @@
 package io.referralbridge.intake;
 
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Referral rows and their states. Every state change is one transaction that also appends to the history, and the work
  * it asks of other systems is written to the outbox in that same transaction.
  */
-public final class ReferralStore {
+public final class ReferralStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReferralStore.class);
     public static final String CREATE_BOOKING = "create_booking";
@@ -27,11 +28,23 @@ public final class ReferralStore {
     private final Queries referrals = Queries.load("sql/referrals.sql");
 
     private final BridgeMetrics metrics;
+    private final IntakeWriter intake;
 
-    public ReferralStore(DataSource ds, ObjectMapper json, BridgeMetrics metrics) {
+    /** How webhooks are written: see {@link IntakeWriter} (bridge.intake.* properties). */
+    public record GroupCommit(int writers, int maxBatch, long commitTimeoutMillis) {
+    }
+
+    public ReferralStore(DataSource ds, ObjectMapper json, BridgeMetrics metrics, GroupCommit groupCommit) {
         this.ds = ds;
         this.json = json;
         this.metrics = metrics;
+        this.intake = new IntakeWriter(this::store, this::storeAll, groupCommit.writers(), groupCommit.maxBatch(),
+                groupCommit.commitTimeoutMillis());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        intake.close();
     }
 
     /**
@@ -39,7 +52,7 @@ public final class ReferralStore {
      * caller answers 2xx only after this returns, i.e. after the commit.
      */
     public IntakeResult accept(Referral r) {
-        IntakeResult result = store(r);
+        IntakeResult result = intake.write(r);
         metrics.count("bridge.webhooks", "outcome", result.duplicate() ? "duplicate" : "accepted");
         return result;
     }
@@ -50,18 +63,57 @@ public final class ReferralStore {
                     r.connection(), r.firstName(), r.lastName(), r.email(), r.phone(), r.payloadJson(), r.eventId(),
                     "webhook " + r.eventId(), CREATE_BOOKING);
             if (row == null) {
-                // The code arrived before under another event id: remember this one too, answer with the referral.
-                Map<String, Object> byCode = tx.one(referrals.get("find-by-code"), r.code());
-                tx.update(referrals.get("insert-event"), r.eventId(), byCode.get("id"));
-                return existing(byCode);
+                return knownUnderAnotherEvent(tx, r);
             }
             if (!Boolean.TRUE.equals(row.get("created"))) {
                 return existing(row);
             }
-            long id = ((Number) row.get("id")).longValue();
-            LOG.info("Referral {} received for campaign {}", id, r.campaignId());
-            return new IntakeResult(id, r.code(), "received", false);
+            return received(row, r);
         });
+    }
+
+    /** {@link #store} for several referrals (no code or event id twice) in one statement and one transaction. */
+    List<IntakeResult> storeAll(List<Referral> rs) {
+        return Tx.run(ds, tx -> {
+            Object[][] columns = new Object[9][rs.size()];
+            for (int i = 0; i < rs.size(); i++) {
+                Referral r = rs.get(i);
+                Object[] values = {r.eventId(), r.code(), r.campaignId(), r.connection(), r.firstName(), r.lastName(),
+                        r.email(), r.phone(), r.payloadJson()};
+                for (int c = 0; c < values.length; c++) {
+                    columns[c][i] = values[c];
+                }
+            }
+            Object[] params = new Object[10];
+            for (int c = 0; c < 9; c++) {
+                params[c] = tx.array("text", columns[c]);
+            }
+            params[9] = CREATE_BOOKING;
+            IntakeResult[] results = new IntakeResult[rs.size()];
+            for (Map<String, Object> row : tx.query(referrals.get("accept-many"), params)) {
+                int i = ((Number) row.get("n")).intValue() - 1;
+                results[i] = Boolean.TRUE.equals(row.get("created")) ? received(row, rs.get(i)) : existing(row);
+            }
+            for (int i = 0; i < results.length; i++) {
+                if (results[i] == null) {
+                    results[i] = knownUnderAnotherEvent(tx, rs.get(i));
+                }
+            }
+            return List.of(results);
+        });
+    }
+
+    private IntakeResult received(Map<String, Object> row, Referral r) {
+        long id = ((Number) row.get("id")).longValue();
+        LOG.info("Referral {} received for campaign {}", id, r.campaignId());
+        return new IntakeResult(id, r.code(), "received", false);
+    }
+
+    /** The code arrived before under another event id: remember this one too, answer with the referral. */
+    private IntakeResult knownUnderAnotherEvent(Tx tx, Referral r) throws SQLException {
+        Map<String, Object> byCode = tx.one(referrals.get("find-by-code"), r.code());
+        tx.update(referrals.get("insert-event"), r.eventId(), byCode.get("id"));
+        return existing(byCode);
     }
 
     private static IntakeResult existing(Map<String, Object> row) {

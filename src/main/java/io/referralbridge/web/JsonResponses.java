@@ -1,10 +1,8 @@
 package io.referralbridge.web;
 
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.referralbridge.db.Database;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -62,7 +60,7 @@ public final class JsonResponses {
         if (cause instanceof HttpProblem p) {
             return p;
         }
-        if (isDatabaseUnavailable(cause)) {
+        if (Database.isUnavailable(cause)) {
             LOG.warn("Request refused with 503, database unavailable: {}", cause.toString());
             return new HttpProblem(503, "unavailable", "The bridge cannot store requests right now; retry later");
         }
@@ -75,17 +73,5 @@ public final class JsonResponses {
         }
         LOG.error("Unexpected failure while answering a request", cause);
         return new HttpProblem(500, "internal_error", "Unexpected error; the request was not stored");
-    }
-
-    static boolean isDatabaseUnavailable(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof SQLTransientConnectionException) {
-                return true;
-            }
-            if (c instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -4,6 +4,7 @@ import static io.referralbridge.support.BridgeUnderTest.referralEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
@@ -173,5 +174,98 @@ class ReferralIntakeTest {
         for (int i = 0; i < 30; i++) {
             assertEquals(1, bridge.sandbox.bookingsWithExternalId("MANY-%04d".formatted(i)).size());
         }
+    }
+
+    private static Referral referral(String eventId, String code) {
+        return new Referral(eventId, code, "17", "Dana", "W", code.toLowerCase() + "@example.com", null,
+                referralEvent(code, code.toLowerCase() + "@example.com"), "default");
+    }
+
+    private static long referralId(String code) {
+        return ((Number) bridge.referral(code).get("id")).longValue();
+    }
+
+    private long rows(String sql) {
+        return ((Number) bridge.query(sql).get(0).get("n")).longValue();
+    }
+
+    @Test
+    void webhooksSharingATransactionMeanWhatTheyWouldOneByOne() {
+        ReferralStore store = bridge.main.getCamelContext().getRegistry().lookupByNameAndType("referralStore",
+                ReferralStore.class);
+        assertEquals(202, bridge.sendWebhook("evt-gc-seen", referralEvent("GC-SEEN", "s@example.com")).statusCode());
+        assertEquals(202, bridge.sendWebhook("evt-gc-code", referralEvent("GC-CODE", "k@example.com")).statusCode());
+        long seenId = referralId("GC-SEEN");
+        long codeId = referralId("GC-CODE");
+
+        List<IntakeResult> results = store.storeAll(List.of(referral("evt-gc-a", "GC-A"),
+                referral("evt-gc-seen", "GC-SEEN"), referral("evt-gc-b", "GC-B"), referral("evt-gc-new", "GC-CODE")));
+
+        assertEquals(List.of("GC-A", "GC-SEEN", "GC-B", "GC-CODE"), results.stream().map(IntakeResult::code).toList());
+        assertEquals(List.of(false, true, false, true), results.stream().map(IntakeResult::duplicate).toList());
+        assertEquals(referralId("GC-A"), results.get(0).referralId());
+        assertEquals(seenId, results.get(1).referralId());
+        assertEquals(referralId("GC-B"), results.get(2).referralId());
+        assertEquals(codeId, results.get(3).referralId());
+        // the new event id for a known code is remembered: its next delivery is found by event id
+        assertEquals(codeId, ((Number) bridge.query("SELECT referral_id FROM webhook_event WHERE event_id = "
+                + "'evt-gc-new'").get(0).get("referral_id")).longValue());
+        assertEquals(4, rows("SELECT count(*) AS n FROM referral WHERE code LIKE 'GC-%'"));
+        assertEquals(4, rows("SELECT count(*) AS n FROM referral_history h JOIN referral r ON r.id = h.referral_id "
+                + "WHERE r.code LIKE 'GC-%' AND h.to_state = 'received'"));
+        assertEquals(4, rows("SELECT count(*) AS n FROM outbox o JOIN referral r ON r.id = o.referral_id "
+                + "WHERE r.code LIKE 'GC-%'"));
+        bridge.awaitState("GC-B", "booked");
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("GC-B").size());
+    }
+
+    @Test
+    void aTransactionOfSeveralWebhooksWithOneBadRowStoresNone() {
+        ReferralStore store = bridge.main.getCamelContext().getRegistry().lookupByNameAndType("referralStore",
+                ReferralStore.class);
+        Referral bad = new Referral("evt-gcbad-2", "GCBAD-2", "17", "Dana", null, "d@example.com", null, "{not json",
+                "default");
+
+        assertThrows(RuntimeException.class, () -> store.storeAll(List.of(referral("evt-gcbad-1", "GCBAD-1"), bad)));
+
+        assertEquals(0, rows("SELECT count(*) AS n FROM referral WHERE code LIKE 'GCBAD-%'"));
+        assertEquals(0, rows("SELECT count(*) AS n FROM webhook_event WHERE event_id LIKE 'evt-gcbad-%'"));
+    }
+
+    @Test
+    void concurrentWebhooksAreEachAnsweredWithTheirOwnReferral() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Callable<JsonNode>> calls = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String code = "CONC-%04d".formatted(i % 240); // 60 redeliveries of an event already sent
+                calls.add(() -> {
+                    HttpResponse<String> r = bridge.sendWebhook("evt-" + code, referralEvent(code,
+                            code.toLowerCase() + "@example.com"));
+                    ObjectNode answer = (ObjectNode) bridge.json(r);
+                    answer.put("status", r.statusCode());
+                    answer.put("sent", code);
+                    return answer;
+                });
+            }
+            List<JsonNode> answers = new ArrayList<>();
+            for (Future<JsonNode> f : pool.invokeAll(calls)) {
+                answers.add(f.get());
+            }
+            assertEquals(240, answers.stream().filter(a -> a.path("status").asInt() == 202).count());
+            assertEquals(60, answers.stream().filter(a -> a.path("status").asInt() == 200).count());
+            for (JsonNode a : answers) {
+                String code = a.path("sent").asText();
+                assertEquals(code, a.path("code").asText(), a.toString());
+                assertEquals(referralId(code), a.path("referralId").asLong(), a.toString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(240, rows("SELECT count(*) AS n FROM referral WHERE code LIKE 'CONC-%'"));
+        assertEquals(240, rows("SELECT count(*) AS n FROM referral_history h JOIN referral r ON r.id = h.referral_id "
+                + "WHERE r.code LIKE 'CONC-%' AND h.to_state = 'received'"));
+        assertEquals(240, rows("SELECT count(*) AS n FROM outbox o JOIN referral r ON r.id = o.referral_id "
+                + "WHERE r.code LIKE 'CONC-%'"));
     }
 }

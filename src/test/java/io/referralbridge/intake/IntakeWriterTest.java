@@ -1,0 +1,225 @@
+package io.referralbridge.intake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import io.referralbridge.web.HttpProblem;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The intake's group commit, with the database replaced by functions that record what they were asked to write. */
+class IntakeWriterTest {
+
+    private final ExecutorService callers = Executors.newFixedThreadPool(16);
+    private final List<List<String>> transactions = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch firstCommit = new CountDownLatch(1);
+    private IntakeWriter writer;
+
+    @AfterEach
+    void stop() throws Exception {
+        firstCommit.countDown();
+        callers.shutdownNow();
+        if (writer != null) {
+            writer.close();
+        }
+    }
+
+    private static Referral referral(String eventId, String code) {
+        return new Referral(eventId, code, "17", "Dana", null, "d@example.com", null, "{}", "default");
+    }
+
+    private static IntakeResult stored(Referral r) {
+        return new IntakeResult(Math.abs(r.code().hashCode()), r.code(), "received", false);
+    }
+
+    /** One transaction per call; the first one waits for {@link #firstCommit} so that others queue up behind it. */
+    private IntakeResult one(Referral r) {
+        transactions.add(List.of(r.code()));
+        await(firstCommit);
+        return stored(r);
+    }
+
+    private List<IntakeResult> many(List<Referral> rs) {
+        transactions.add(rs.stream().map(Referral::code).toList());
+        await(firstCommit);
+        return rs.stream().map(IntakeWriterTest::stored).toList();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Future<IntakeResult> submit(Referral r) {
+        return callers.submit(() -> writer.write(r));
+    }
+
+    private void awaitQueued(int transactionsStarted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (transactions.size() < transactionsStarted && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(200); // the other callers reach the queue while the first transaction is held
+    }
+
+    @Test
+    void webhooksArrivingDuringATransactionShareTheNextAndEachCallerGetsItsOwnResult() throws Exception {
+        writer = new IntakeWriter(this::one, this::many, 1, 32, 5000);
+        Future<IntakeResult> first = submit(referral("e0", "C0"));
+        awaitQueued(1);
+        List<Future<IntakeResult>> rest = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            rest.add(submit(referral("e" + i, "C" + i)));
+        }
+        Thread.sleep(200);
+        firstCommit.countDown();
+
+        assertEquals("C0", first.get(5, TimeUnit.SECONDS).code());
+        for (int i = 1; i <= 10; i++) {
+            assertEquals("C" + i, rest.get(i - 1).get(5, TimeUnit.SECONDS).code());
+        }
+        assertEquals(2, transactions.size(), transactions.toString());
+        assertEquals(10, transactions.get(1).size(), transactions.toString());
+    }
+
+    @Test
+    void aBatchNeverHoldsTheSameCodeOrEventIdTwice() throws Exception {
+        writer = new IntakeWriter(this::one, this::many, 1, 32, 5000);
+        Future<IntakeResult> first = submit(referral("e0", "C0"));
+        awaitQueued(1);
+        List<Future<IntakeResult>> rest = List.of(submit(referral("e1", "C1")), submit(referral("e1", "C1")),
+                submit(referral("e2", "C1")), submit(referral("e1", "C9")), submit(referral("e3", "C3")));
+        Thread.sleep(200);
+        firstCommit.countDown();
+        first.get(5, TimeUnit.SECONDS);
+        for (Future<IntakeResult> f : rest) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+
+        assertEquals(6, transactions.stream().mapToInt(List::size).sum(), transactions.toString());
+        for (List<String> t : transactions) {
+            assertEquals(t.size(), t.stream().distinct().count(), "a code twice in " + t);
+        }
+        // e1/C1 (twice), e2/C1 and e1/C9 share a code or an event id: four transactions at least after the first
+        assertTrue(transactions.size() >= 4, transactions.toString());
+    }
+
+    @Test
+    void aFailedBatchIsWrittenAgainOneByOneSoOnlyTheBadWebhookFails() throws Exception {
+        List<String> singles = Collections.synchronizedList(new ArrayList<>());
+        Function<Referral, IntakeResult> one = r -> {
+            singles.add(r.code());
+            if (r.code().equals("C0")) {
+                await(firstCommit);
+            }
+            if (r.code().equals("BAD")) {
+                throw new IllegalArgumentException("value too long for BAD");
+            }
+            return stored(r);
+        };
+        Function<List<Referral>, List<IntakeResult>> many = rs -> {
+            transactions.add(rs.stream().map(Referral::code).toList());
+            throw new IllegalArgumentException("value too long for BAD"); // the whole transaction rolled back
+        };
+        writer = new IntakeWriter(one, many, 1, 32, 5000);
+        Future<IntakeResult> first = submit(referral("e0", "C0"));
+        while (singles.isEmpty()) {
+            Thread.sleep(5);
+        }
+        Future<IntakeResult> good1 = submit(referral("e1", "C1"));
+        Future<IntakeResult> bad = submit(referral("e2", "BAD"));
+        Future<IntakeResult> good2 = submit(referral("e3", "C3"));
+        Thread.sleep(300);
+        firstCommit.countDown();
+
+        first.get(5, TimeUnit.SECONDS);
+        assertEquals("C1", good1.get(5, TimeUnit.SECONDS).code());
+        assertEquals("C3", good2.get(5, TimeUnit.SECONDS).code());
+        var failure = assertThrows(java.util.concurrent.ExecutionException.class, () -> bad.get(5, TimeUnit.SECONDS));
+        assertTrue(failure.getCause().getMessage().contains("BAD"), failure.toString());
+        assertEquals(1, transactions.size(), "one batch attempted: " + transactions);
+        assertTrue(singles.containsAll(List.of("C1", "BAD", "C3")), singles.toString());
+    }
+
+    @Test
+    void whenTheDatabaseIsUnreachableTheBatchFailsAtOnceWithoutRetries() throws Exception {
+        List<String> singles = Collections.synchronizedList(new ArrayList<>());
+        SQLTransientConnectionException down = new SQLTransientConnectionException("bridge-db - Connection is not "
+                + "available, request timed out after 5000ms");
+        Function<Referral, IntakeResult> one = r -> {
+            singles.add(r.code());
+            await(firstCommit);
+            throw new IllegalStateException(down);
+        };
+        Function<List<Referral>, List<IntakeResult>> many = rs -> {
+            transactions.add(rs.stream().map(Referral::code).toList());
+            throw new IllegalStateException(down);
+        };
+        writer = new IntakeWriter(one, many, 1, 32, 5000);
+        Future<IntakeResult> first = submit(referral("e0", "C0"));
+        while (singles.isEmpty()) {
+            Thread.sleep(5);
+        }
+        List<Future<IntakeResult>> rest = List.of(submit(referral("e1", "C1")), submit(referral("e2", "C2")));
+        Thread.sleep(300);
+        firstCommit.countDown();
+
+        for (Future<IntakeResult> f : List.of(first, rest.get(0), rest.get(1))) {
+            var failure = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+            assertSame(down, failure.getCause().getCause());
+        }
+        assertEquals(List.of("C0"), singles, "no webhook written again one by one");
+    }
+
+    @Test
+    void closingWritesWhatIsQueuedAndRefusesNewWebhooks() throws Exception {
+        writer = new IntakeWriter(this::one, this::many, 1, 32, 5000);
+        Future<IntakeResult> first = submit(referral("e0", "C0"));
+        awaitQueued(1);
+        Future<IntakeResult> queued = submit(referral("e1", "C1"));
+        Thread.sleep(200);
+        Thread closer = new Thread(() -> {
+            try {
+                writer.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        closer.start();
+        Thread.sleep(100);
+        var refused = assertThrows(HttpProblem.class, () -> writer.write(referral("e2", "C2")));
+        assertEquals(503, refused.status());
+        assertTrue(refused.getMessage().contains("stopping"), refused.getMessage());
+        firstCommit.countDown();
+        closer.join(5000);
+
+        assertFalse(closer.isAlive());
+        assertEquals("C0", first.get(5, TimeUnit.SECONDS).code());
+        assertEquals("C1", queued.get(5, TimeUnit.SECONDS).code());
+    }
+
+    @Test
+    void aWebhookNotCommittedInTimeFailsWithAClearMessage() {
+        writer = new IntakeWriter(this::one, this::many, 1, 32, 200);
+        var e = assertThrows(HttpProblem.class, () -> writer.write(referral("e0", "C0")));
+        assertEquals(503, e.status());
+        assertTrue(e.getMessage().contains("not stored within 200 ms"), e.getMessage());
+    }
+}
