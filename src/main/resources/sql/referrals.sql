@@ -22,6 +22,11 @@ SELECT id, code, state, true AS created FROM created
 UNION ALL
 SELECT id, code, state, false AS created FROM seen
 
+-- name: generic-plan
+-- For accept-many, in its transaction: PostgreSQL would plan that statement again at every execution (a custom plan
+-- for each batch costs more than writing a batch of a few referrals); its generic plan is as good (look-ups by key).
+SET LOCAL plan_cache_mode = force_generic_plan
+
 -- name: accept-many
 -- (event_ids[], codes[], campaign_ids[], connections[], first_names[], last_names[], emails[], phones[], payloads[],
 -- task kind) "accept" for several webhooks at once (the intake's group commit), no code or event id twice. One row per

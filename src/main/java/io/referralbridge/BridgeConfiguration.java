@@ -89,7 +89,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
         PlatformConnection platform = PlatformConnection.from(s);
         ReferralStore.GroupCommit groupCommit = new ReferralStore.GroupCommit(
-                s.getInt("bridge.intake.writers", 2, 1), s.getInt("bridge.intake.max-batch", 32, 1),
+                s.getInt("bridge.intake.writers", 1, 1), s.getInt("bridge.intake.max-batch", 32, 1),
                 s.getInt("bridge.intake.commit-timeout-ms", 10_000, 100));
 
         if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {

@@ -89,6 +89,7 @@ public final class ReferralStore implements AutoCloseable {
                 params[c] = tx.array("text", columns[c]);
             }
             params[9] = CREATE_BOOKING;
+            tx.update(referrals.get("generic-plan"));
             IntakeResult[] results = new IntakeResult[rs.size()];
             for (Map<String, Object> row : tx.query(referrals.get("accept-many"), params)) {
                 int i = ((Number) row.get("n")).intValue() - 1;

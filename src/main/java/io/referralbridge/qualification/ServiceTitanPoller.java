@@ -91,14 +91,53 @@ public final class ServiceTitanPoller {
                                     @Header(ServiceTitanClients.CONNECTION) String connection) throws Exception {
         Map<String, Object> total = new LinkedHashMap<>(Map.of("requests", 0, "rows", 0, "matched", 0));
         Map<String, Object> each = new LinkedHashMap<>();
-        for (String name : names(connection)) {
-            Map<String, Object> stats = pollOne(name, Boolean.TRUE.equals(scheduled));
+        List<String> names = names(connection);
+        List<String> failed = new ArrayList<>();
+        for (String name : names) {
+            Map<String, Object> stats;
+            try {
+                stats = pollOne(name, Boolean.TRUE.equals(scheduled));
+            } catch (Exception e) {
+                if (names.size() == 1) {
+                    throw e;
+                }
+                // One tenant failing must not keep the others from being polled.
+                failed.add("'" + name + "' (" + describe(e) + ")");
+                continue;
+            }
             each.put(name, stats);
             stats.forEach((k, v) -> total.merge(k, v, (a, b) -> a instanceof Integer x && b instanceof Integer y
                     ? (Object) (x + y) : b));
         }
         total.put("connections", each);
+        if (!failed.isEmpty()) {
+            total.put("failed", failed);
+        }
         return total;
+    }
+
+    /**
+     * The answer to an operator's poll of every connection, after the polled ones were evaluated: their figures, or a
+     * 502 naming the connections that failed.
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> answer(Map<String, Object> stats) {
+        List<String> failed = (List<String>) stats.get("failed");
+        if (failed != null) {
+            Map<String, Object> polled = (Map<String, Object>) stats.get("connections");
+            throw new io.referralbridge.web.HttpProblem(502, "upstream_failed", "Poll failed for connection "
+                    + String.join(", ", failed) + "; polled: " + (polled.isEmpty() ? "none"
+                    : String.join(", ", polled.keySet())));
+        }
+        return stats;
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
+            String uri = h.getUri() == null ? "" : h.getUri().replaceAll("\\?.*$", "");
+            return "ServiceTitan answered " + h.getStatusCode() + " to " + uri;
+        }
+        return e.getMessage();
     }
 
     private List<String> names(String connection) {

@@ -48,7 +48,7 @@ public final class Benchmark {
             // Warm-up (JIT, connection pools), not counted. Bookings wait, so intake has the machine to itself.
             // Three rounds of each measure, the median reported (a shared 2-core machine is noisy).
             routes.suspendRoute(bookingRoute);
-            burst(bridge, "WARM", 1000);
+            burst(bridge, "WARM", 3000);
             List<double[]> rounds = new ArrayList<>();
             List<Double> inserts = new ArrayList<>();
             List<Double> statements = new ArrayList<>();
@@ -70,14 +70,36 @@ public final class Benchmark {
                     + pct(INSERT_MICROS, 99) + " / " + pct(INSERT_MICROS, 100)));
             rows.add(row("intake statement alone, JDBC loop (referral + event + history + task)/s",
                     "%.0f".formatted(median(statements))));
-            String wrk = wrkIntake(bridge, CLIENTS);
-            if (wrk != null) {
-                rows.add(row("intake with wrk as the client (C, 2 threads, " + CLIENTS + " connections), bookings held",
-                        wrk));
+            if (hasWrk()) {
+                // The same webhooks to a route that only answers: what the HTTP stack costs on this machine.
+                bridge.main.getCamelContext().addRoutes(new org.apache.camel.builder.RouteBuilder() {
+                    @Override
+                    public void configure() {
+                        from("platform-http:/bench/answer?httpMethodRestrict=POST").routeId("bench-answer")
+                                .setHeader(org.apache.camel.Exchange.HTTP_RESPONSE_CODE, constant(202))
+                                .setBody(constant("{}"));
+                    }
+                });
+                Path answerOnly = wrkRequests("ANS", 400_000); // more than wrk sends in 10 s
+                wrk(bridge, answerOnly, "/bench/answer", 10, null); // warm-up
+                rows.add(row("a route that only answers, wrk (" + CLIENTS + " connections): the HTTP stack alone",
+                        wrk(bridge, answerOnly, "/bench/answer", 10, null).describe()));
+                wrk(bridge, wrkRequests("WRKW", 60_000), "/webhooks/referrals", 10, "WRKW-%"); // warm-up
+                List<WrkRound> wrkRounds = new ArrayList<>();
+                for (int r = 0; r < 3; r++) {
+                    wrkRounds.add(wrk(bridge, wrkRequests("WRK" + r, 80_000), "/webhooks/referrals", 10,
+                            "WRK" + r + "-%"));
+                }
+                wrkRounds.sort(java.util.Comparator.comparingDouble(WrkRound::perSecond));
+                WrkRound median = wrkRounds.get(1);
+                rows.add(row("intake with wrk as the client (C, 2 threads, " + CLIENTS + " connections), bookings "
+                        + "held: committed referrals", median.describe() + " (rounds: %.0f, %.0f, %.0f)".formatted(
+                        wrkRounds.get(0).perSecond(), wrkRounds.get(1).perSecond(), wrkRounds.get(2).perSecond())));
+                rows.add(row("intake (wrk) / insert rate", "%.2f".formatted(median.perSecond() / insertRate)));
             }
             // The statement loop's and wrk's referrals are not to be booked.
             bridge.execute("UPDATE outbox SET status = 'done' WHERE referral_id IN (SELECT id FROM referral WHERE code "
-                    + "LIKE 'SQL%' OR code LIKE 'WRK-%')");
+                    + "LIKE 'SQL%' OR code LIKE 'WRK%')");
 
             if (Boolean.getBoolean("bench.intake-only")) {
                 print(rows);
@@ -90,7 +112,7 @@ public final class Benchmark {
             rows.add(row("intake: committed referrals/s, while booking the backlog", "%.0f".formatted(busy[0])));
             rows.add(row("intake: latency p50 / p99 (ms), while booking", "%.1f / %.1f".formatted(busy[1], busy[2])));
 
-            int total = 1000 + 4 * WEBHOOKS;
+            int total = 3000 + 4 * WEBHOOKS;
             BridgeUnderTest.await("all booked", Duration.ofMinutes(15), () -> ((Number) bridge.query(
                     "SELECT count(*) AS n FROM referral WHERE state = 'booked'").get(0).get("n")).intValue() == total);
             // webhook -> booking visible: measured one at a time, so queueing behind the burst is not counted
@@ -144,20 +166,26 @@ public final class Benchmark {
         print(rows);
     }
 
-    /**
-     * The intake measured with wrk (Debian's package) replaying pre-signed webhooks: a client in C takes less of the two
-     * cores than the JDK's. Returns "committed/s; p50 / p99 ms" or null when wrk is not installed.
-     */
-    static String wrkIntake(BridgeUnderTest bridge, int connections) throws Exception {
-        if (!Files.isExecutable(Path.of("/usr/bin/wrk"))) {
-            return null;
+    /** One wrk run: requests or committed referrals per second, latency, and CPU spent per request by each side. */
+    record WrkRound(double perSecond, double p50, double p99, double jvmCpuMs, double postgresCpuMs) {
+        String describe() {
+            return "%.0f/s; p50 / p99 %.1f / %.1f ms; CPU per request: bridge JVM %.2f ms, PostgreSQL %.2f ms"
+                    .formatted(perSecond, p50, p99, jvmCpuMs, postgresCpuMs);
         }
-        Path file = Path.of("target/bench-requests.tsv");
+    }
+
+    static boolean hasWrk() {
+        return Files.isExecutable(Path.of("/usr/bin/wrk"));
+    }
+
+    /** Pre-signed webhooks for wrk (bench/intake.lua), one per line, codes {prefix}-000000 on. */
+    static Path wrkRequests(String prefix, int n) throws Exception {
+        Path file = Path.of("target/bench-" + prefix + ".tsv");
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         long ts = Instant.now().getEpochSecond();
         try (var out = Files.newBufferedWriter(file)) {
-            for (int i = 0; i < 60_000; i++) {
-                String code = "WRK-%06d".formatted(i);
+            for (int i = 0; i < n; i++) {
+                String code = "%s-%06d".formatted(prefix, i);
                 byte[] body = json.writeValueAsBytes(json.readTree(BridgeUnderTest.referralEvent(code,
                         code.toLowerCase() + "@example.com")));
                 String id = "evt-" + code;
@@ -165,21 +193,80 @@ public final class Benchmark {
                         + new String(body, StandardCharsets.UTF_8) + "\n");
             }
         }
-        Process p = new ProcessBuilder("/usr/bin/wrk", "-t2", "-c" + connections, "-d15s", "--latency",
-                "-s", "bench/intake.lua", "http://127.0.0.1:" + bridge.port, "--", file.toString(), "2")
+        return file;
+    }
+
+    /**
+     * wrk (a client in C, lighter on the shared cores than the JDK's) replays the file's webhooks to {@code path} for
+     * {@code seconds}. With {@code committedLike} the rate counts referrals committed with that code prefix, else wrk's
+     * answered requests.
+     */
+    static WrkRound wrk(BridgeUnderTest bridge, Path requests, String path, int seconds, String committedLike)
+            throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        long postmaster = postmasterPid(bridge);
+        long jvm0 = os.getProcessCpuTime();
+        long pg0 = cpuTicks(postmaster);
+        Process p = new ProcessBuilder("/usr/bin/wrk", "-t2", "-c" + CLIENTS, "-d" + seconds + "s", "--latency",
+                "-s", "bench/intake.lua", "http://127.0.0.1:" + bridge.port, "--", requests.toString(), "2", path)
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
-        long committed = ((Number) bridge.query("SELECT count(*) AS n FROM referral WHERE code LIKE 'WRK-%'").get(0)
-                .get("n")).longValue();
-        var seconds = java.util.regex.Pattern.compile("requests in ([0-9.]+)(m?s)").matcher(output);
+        double jvmMs = (os.getProcessCpuTime() - jvm0) / 1e6;
+        double pgMs = (cpuTicks(postmaster) - pg0) * 1000.0 / CLOCK_TICKS;
+        var total = java.util.regex.Pattern.compile("([0-9]+) requests in ([0-9.]+)(m?s)").matcher(output);
         var p50 = java.util.regex.Pattern.compile("\\s50%\\s+([0-9.]+)(us|ms|s)").matcher(output);
         var p99 = java.util.regex.Pattern.compile("\\s99%\\s+([0-9.]+)(us|ms|s)").matcher(output);
-        if (!seconds.find() || !p50.find() || !p99.find()) {
-            return "wrk said: " + output.replace('\n', ' ');
+        if (!total.find() || !p50.find() || !p99.find()) {
+            throw new IllegalStateException("wrk said: " + output);
         }
-        double secs = Double.parseDouble(seconds.group(1)) / (seconds.group(2).equals("ms") ? 1000 : 1);
-        return "%.0f; p50 / p99 %.1f / %.1f ms".formatted(committed / secs, millis(p50), millis(p99));
+        double secs = Double.parseDouble(total.group(2)) / (total.group(3).equals("ms") ? 1000 : 1);
+        long answered = Long.parseLong(total.group(1));
+        long count = committedLike == null ? answered : ((Number) bridge.query(
+                "SELECT count(*) AS n FROM referral WHERE code LIKE ?", committedLike).get(0).get("n")).longValue();
+        return new WrkRound(count / secs, millis(p50), millis(p99), jvmMs / answered, pgMs / answered);
+    }
+
+    static final int CLOCK_TICKS = 100; // USER_HZ on Linux
+
+    /** The PostgreSQL server process, found as the parent of one of its backends. */
+    static long postmasterPid(BridgeUnderTest bridge) throws Exception {
+        try (Connection c = DriverManager.getConnection(bridge.jdbcUrl, "postgres", "postgres");
+             var rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return Long.parseLong(stat(rs.getLong(1))[1]); // read while the backend lives
+        }
+    }
+
+    /** CPU ticks of a process, its reaped children and its live children (PostgreSQL forks a process per connection). */
+    static long cpuTicks(long parent) throws Exception {
+        String[] own = stat(parent);
+        long ticks = Long.parseLong(own[11]) + Long.parseLong(own[12]) + Long.parseLong(own[13])
+                + Long.parseLong(own[14]);
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) procs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String[] f = stat(Long.parseLong(name));
+                    if (Long.parseLong(f[1]) == parent) {
+                        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (Exception gone) {
+                    // exited meanwhile: its time is in the parent's children figures
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /** /proc/pid/stat after the command name: [0] state, [1] ppid, ... [11] utime, [12] stime, [13] cutime, [14] cstime. */
+    private static String[] stat(long pid) throws Exception {
+        String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return s.substring(s.lastIndexOf(')') + 2).split(" ");
     }
 
     private static double millis(java.util.regex.Matcher m) {

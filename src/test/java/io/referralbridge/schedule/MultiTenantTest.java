@@ -32,7 +32,7 @@ class MultiTenantTest {
         south = ServiceTitanSandbox.start(new ServiceTitanSandbox.Options(0, SOUTH_TENANT, "south-app-key",
                 "south-client", "south-client-secret", 900, 500));
         Map<String, String> p = new HashMap<>();
-        p.put("servicetitan.connections", "north, south");
+        p.put("servicetitan.connections", "south, north");
         // north: the bridge's own sandbox, URLs from the shared servicetitan.* settings
         p.put("servicetitan.connection.north.tenant-id", BridgeUnderTest.TENANT);
         p.put("servicetitan.connection.north.app-key", BridgeUnderTest.APP_KEY);
@@ -98,6 +98,19 @@ class MultiTenantTest {
         assertEquals(502, now.statusCode(), now.body());
         assertEquals("upstream_failed", bridge.json(now).path("error").asText(), now.body());
         assertEquals(200, bridge.post("/admin/poll?connection=north", new byte[0], bridge.admin()).statusCode());
+
+        // "Poll now" for all connections polls north although south, listed first, fails; and says which failed.
+        assertEquals(200, bridge.post("/admin/poll/pause?connection=north", new byte[0], bridge.admin()).statusCode());
+        send("NORTH-3", 17);
+        bridge.awaitState("NORTH-3", "booked");
+        complete(bridge.sandbox, "NORTH-3");
+        var all = bridge.post("/admin/poll", new byte[0], bridge.admin());
+        assertEquals(502, all.statusCode(), all.body());
+        String detail = bridge.json(all).path("detail").asText();
+        assertTrue(detail.startsWith("Poll failed for connection 'south' (ServiceTitan answered 503"), detail);
+        assertTrue(detail.endsWith("; polled: north"), detail);
+        bridge.awaitState("NORTH-3", "platform_notified");
+        assertEquals(200, bridge.post("/admin/poll/resume?connection=north", new byte[0], bridge.admin()).statusCode());
 
         south.clearFaults();
         BridgeUnderTest.await("south books once it recovers", Duration.ofSeconds(30),
