@@ -4,6 +4,7 @@
 # Everything runs on loopback: a real PostgreSQL (embedded), the sandboxes, the bridge in-process and as a jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || echo "wrk is not installed (apt-get install wrk): the rows measured with wrk are skipped" >&2
 mvn -B -q -DskipTests package
 mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 exec java -Xmx1g "$@" -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
