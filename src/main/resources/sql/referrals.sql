@@ -1,36 +1,15 @@
 -- Named queries on referrals. Parameters are positional (?), in the order the comment gives.
 
--- name: accept
--- (event_id, code, campaign_id, connection, first_name, last_name, email, phone, payload, event_id, cause, task kind)
--- One statement (one round trip) for a new webhook: the referral, its event id, its first history row and its booking
--- task; or the referral an earlier delivery of the same event stored. No row: the code is known under another event.
-WITH seen AS (
-    SELECT r.id, r.code, r.state FROM webhook_event e JOIN referral r ON r.id = e.referral_id WHERE e.event_id = ?
-), created AS (
-    INSERT INTO referral (code, campaign_id, connection, first_name, last_name, email, phone, payload, state)
-    SELECT ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), 'received' WHERE NOT EXISTS (SELECT 1 FROM seen)
-    ON CONFLICT (code) DO NOTHING
-    RETURNING id, code, state
-), event AS (
-    INSERT INTO webhook_event (event_id, referral_id) SELECT ?, id FROM created ON CONFLICT (event_id) DO NOTHING
-), history AS (
-    INSERT INTO referral_history (referral_id, from_state, to_state, cause) SELECT id, NULL, 'received', ? FROM created
-), task AS (
-    INSERT INTO outbox (kind, referral_id) SELECT ?, id FROM created
-)
-SELECT id, code, state, true AS created FROM created
-UNION ALL
-SELECT id, code, state, false AS created FROM seen
-
 -- name: generic-plan
--- For accept-many, in its transaction: PostgreSQL would plan that statement again at every execution (a custom plan
+-- For accept, in its transaction: PostgreSQL would plan that statement again at every execution (a custom plan
 -- for each batch costs more than writing a batch of a few referrals); its generic plan is as good (look-ups by key).
 SET LOCAL plan_cache_mode = force_generic_plan
 
--- name: accept-many
+-- name: accept
 -- (event_ids[], codes[], campaign_ids[], connections[], first_names[], last_names[], emails[], phones[], payloads[],
--- task kind) "accept" for several webhooks at once (the intake's group commit), no code or event id twice. One row per
--- input that was stored or seen before, numbered n from 1; an input without a row has its code under another event id.
+-- task kind) One statement for one or more new webhooks (the intake's group commit), no code or event id twice: each
+-- referral with its event id, first history row and booking task; or the referral an earlier delivery of the same
+-- event stored. One row per input, numbered n from 1; an input without a row has its code under another event id.
 WITH input AS (
     SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
                          CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))

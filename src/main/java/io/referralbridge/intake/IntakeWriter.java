@@ -33,8 +33,7 @@ public final class IntakeWriter implements AutoCloseable {
     private record Pending(Referral referral, CompletableFuture<IntakeResult> result) {
     }
 
-    private final Function<Referral, IntakeResult> one;
-    private final Function<List<Referral>, List<IntakeResult>> many;
+    private final Function<List<Referral>, List<IntakeResult>> store;
     private final int maxBatch;
     private final long waitMillis;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -42,16 +41,14 @@ public final class IntakeWriter implements AutoCloseable {
     private volatile boolean closing;
 
     /**
-     * @param one       writes one referral in its own transaction
-     * @param many      writes several in one transaction, results in the same order
+     * @param store     writes referrals in one transaction, results in the same order
      * @param writers   threads writing at once (each with its own connection from the pool)
      * @param maxBatch  most referrals in one transaction
      * @param waitMillis longest a caller waits for its commit before giving up (the platform then delivers again)
      */
-    public IntakeWriter(Function<Referral, IntakeResult> one, Function<List<Referral>, List<IntakeResult>> many,
-                        int writers, int maxBatch, long waitMillis) {
-        this.one = one;
-        this.many = many;
+    public IntakeWriter(Function<List<Referral>, List<IntakeResult>> store, int writers, int maxBatch,
+                        long waitMillis) {
+        this.store = store;
         this.maxBatch = maxBatch;
         this.waitMillis = waitMillis;
         for (int i = 0; i < writers; i++) {
@@ -125,19 +122,15 @@ public final class IntakeWriter implements AutoCloseable {
     }
 
     private void write(List<Pending> batch) {
-        if (batch.size() == 1) {
-            writeOne(batch.get(0));
-            return;
-        }
         List<IntakeResult> results;
         try {
-            results = many.apply(batch.stream().map(Pending::referral).toList());
+            results = store.apply(batch.stream().map(Pending::referral).toList());
         } catch (RuntimeException e) {
-            if (Database.isUnavailable(e)) {
+            if (batch.size() == 1 || Database.isUnavailable(e)) {
                 batch.forEach(p -> p.result().completeExceptionally(e));
             } else {
                 LOG.warn("A batch of {} webhooks failed ({}); storing them one by one", batch.size(), e.toString());
-                batch.forEach(this::writeOne);
+                batch.forEach(p -> write(List.of(p)));
             }
             return;
         } catch (Error e) {
@@ -146,14 +139,6 @@ public final class IntakeWriter implements AutoCloseable {
         }
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).result().complete(results.get(i));
-        }
-    }
-
-    private void writeOne(Pending p) {
-        try {
-            p.result().complete(one.apply(p.referral()));
-        } catch (RuntimeException e) {
-            p.result().completeExceptionally(e);
         }
     }
 

@@ -38,7 +38,7 @@ public final class ReferralStore implements AutoCloseable {
         this.ds = ds;
         this.json = json;
         this.metrics = metrics;
-        this.intake = new IntakeWriter(this::store, this::storeAll, groupCommit.writers(), groupCommit.maxBatch(),
+        this.intake = new IntakeWriter(this::store, groupCommit.writers(), groupCommit.maxBatch(),
                 groupCommit.commitTimeoutMillis());
     }
 
@@ -57,23 +57,11 @@ public final class ReferralStore implements AutoCloseable {
         return result;
     }
 
-    private IntakeResult store(Referral r) {
-        return Tx.run(ds, tx -> {
-            Map<String, Object> row = tx.one(referrals.get("accept"), r.eventId(), r.code(), r.campaignId(),
-                    r.connection(), r.firstName(), r.lastName(), r.email(), r.phone(), r.payloadJson(), r.eventId(),
-                    "webhook " + r.eventId(), CREATE_BOOKING);
-            if (row == null) {
-                return knownUnderAnotherEvent(tx, r);
-            }
-            if (!Boolean.TRUE.equals(row.get("created"))) {
-                return existing(row);
-            }
-            return received(row, r);
-        });
-    }
-
-    /** {@link #store} for several referrals (no code or event id twice) in one statement and one transaction. */
-    List<IntakeResult> storeAll(List<Referral> rs) {
+    /**
+     * Stores referrals (no code or event id twice) in one statement and one transaction, or finds the ones stored
+     * before under the same event id or code; results in the same order.
+     */
+    List<IntakeResult> store(List<Referral> rs) {
         return Tx.run(ds, tx -> {
             Object[][] columns = new Object[9][rs.size()];
             for (int i = 0; i < rs.size(); i++) {
@@ -91,7 +79,7 @@ public final class ReferralStore implements AutoCloseable {
             params[9] = CREATE_BOOKING;
             tx.update(referrals.get("generic-plan"));
             IntakeResult[] results = new IntakeResult[rs.size()];
-            for (Map<String, Object> row : tx.query(referrals.get("accept-many"), params)) {
+            for (Map<String, Object> row : tx.query(referrals.get("accept"), params)) {
                 int i = ((Number) row.get("n")).intValue() - 1;
                 results[i] = Boolean.TRUE.equals(row.get("created")) ? received(row, rs.get(i)) : existing(row);
             }

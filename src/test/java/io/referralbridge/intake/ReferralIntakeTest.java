@@ -198,7 +198,7 @@ class ReferralIntakeTest {
         long seenId = referralId("GC-SEEN");
         long codeId = referralId("GC-CODE");
 
-        List<IntakeResult> results = store.storeAll(List.of(referral("evt-gc-a", "GC-A"),
+        List<IntakeResult> results = store.store(List.of(referral("evt-gc-a", "GC-A"),
                 referral("evt-gc-seen", "GC-SEEN"), referral("evt-gc-b", "GC-B"), referral("evt-gc-new", "GC-CODE")));
 
         assertEquals(List.of("GC-A", "GC-SEEN", "GC-B", "GC-CODE"), results.stream().map(IntakeResult::code).toList());
@@ -226,7 +226,7 @@ class ReferralIntakeTest {
         Referral bad = new Referral("evt-gcbad-2", "GCBAD-2", "17", "Dana", null, "d@example.com", null, "{not json",
                 "default");
 
-        assertThrows(RuntimeException.class, () -> store.storeAll(List.of(referral("evt-gcbad-1", "GCBAD-1"), bad)));
+        assertThrows(RuntimeException.class, () -> store.store(List.of(referral("evt-gcbad-1", "GCBAD-1"), bad)));
 
         assertEquals(0, rows("SELECT count(*) AS n FROM referral WHERE code LIKE 'GCBAD-%'"));
         assertEquals(0, rows("SELECT count(*) AS n FROM webhook_event WHERE event_id LIKE 'evt-gcbad-%'"));
