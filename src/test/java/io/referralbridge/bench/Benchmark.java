@@ -68,7 +68,7 @@ public final class Benchmark {
             rows.add(row("intake / insert rate", "%.2f".formatted(alone[0] / insertRate)));
             rows.add(row("PostgreSQL single-row insert latency p50 / p99 / max (ms)", pct(INSERT_MICROS, 50) + " / "
                     + pct(INSERT_MICROS, 99) + " / " + pct(INSERT_MICROS, 100)));
-            rows.add(row("intake statement alone, JDBC loop (referral + event + history + task)/s",
+            rows.add(row("intake statement alone, one referral per transaction, JDBC loop (4 rows)/s",
                     "%.0f".formatted(median(statements))));
             if (hasWrk()) {
                 // The same webhooks to a route that only answers: what the HTTP stack costs on this machine.
