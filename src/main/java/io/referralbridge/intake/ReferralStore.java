@@ -62,7 +62,7 @@ public final class ReferralStore implements AutoCloseable {
      * before under the same event id or code; results in the same order.
      */
     List<IntakeResult> store(List<Referral> rs) {
-        return Tx.run(ds, tx -> {
+        List<IntakeResult> stored = Tx.run(ds, tx -> {
             Object[][] columns = new Object[9][rs.size()];
             for (int i = 0; i < rs.size(); i++) {
                 Referral r = rs.get(i);
@@ -90,12 +90,16 @@ public final class ReferralStore implements AutoCloseable {
             }
             return List.of(results);
         });
+        for (int i = 0; i < stored.size(); i++) {
+            if (!stored.get(i).duplicate()) { // logged once committed: a failed batch is written again
+                LOG.info("Referral {} received for campaign {}", stored.get(i).referralId(), rs.get(i).campaignId());
+            }
+        }
+        return stored;
     }
 
-    private IntakeResult received(Map<String, Object> row, Referral r) {
-        long id = ((Number) row.get("id")).longValue();
-        LOG.info("Referral {} received for campaign {}", id, r.campaignId());
-        return new IntakeResult(id, r.code(), "received", false);
+    private static IntakeResult received(Map<String, Object> row, Referral r) {
+        return new IntakeResult(((Number) row.get("id")).longValue(), r.code(), "received", false);
     }
 
     /** The code arrived before under another event id: remember this one too, answer with the referral. */
