@@ -27,6 +27,11 @@ public final class ReferralStore implements AutoCloseable {
     private final ObjectMapper json;
     private final Queries referrals = Queries.load("sql/referrals.sql");
 
+    /** The arrays of sql/referrals.sql "accept", in its order. */
+    private static final List<java.util.function.Function<Referral, String>> ACCEPT_COLUMNS = List.of(
+            Referral::eventId, Referral::code, Referral::campaignId, Referral::connection, Referral::firstName,
+            Referral::lastName, Referral::email, Referral::phone, Referral::payloadJson);
+
     private final BridgeMetrics metrics;
     private final IntakeWriter intake;
 
@@ -63,20 +68,11 @@ public final class ReferralStore implements AutoCloseable {
      */
     List<IntakeResult> store(List<Referral> rs) {
         List<IntakeResult> stored = Tx.run(ds, tx -> {
-            Object[][] columns = new Object[9][rs.size()];
-            for (int i = 0; i < rs.size(); i++) {
-                Referral r = rs.get(i);
-                Object[] values = {r.eventId(), r.code(), r.campaignId(), r.connection(), r.firstName(), r.lastName(),
-                        r.email(), r.phone(), r.payloadJson()};
-                for (int c = 0; c < values.length; c++) {
-                    columns[c][i] = values[c];
-                }
+            Object[] params = new Object[ACCEPT_COLUMNS.size() + 1];
+            for (int c = 0; c < ACCEPT_COLUMNS.size(); c++) {
+                params[c] = tx.array("text", rs.stream().map(ACCEPT_COLUMNS.get(c)).toArray());
             }
-            Object[] params = new Object[10];
-            for (int c = 0; c < 9; c++) {
-                params[c] = tx.array("text", columns[c]);
-            }
-            params[9] = CREATE_BOOKING;
+            params[ACCEPT_COLUMNS.size()] = CREATE_BOOKING;
             tx.update(referrals.get("generic-plan"));
             IntakeResult[] results = new IntakeResult[rs.size()];
             for (Map<String, Object> row : tx.query(referrals.get("accept"), params)) {

@@ -133,11 +133,8 @@ public final class ServiceTitanPoller {
     }
 
     private static String describe(Exception e) {
-        if (e instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
-            String uri = h.getUri() == null ? "" : h.getUri().replaceAll("\\?.*$", "");
-            return "ServiceTitan answered " + h.getStatusCode() + " to " + uri;
-        }
-        return e.getMessage();
+        return e instanceof org.apache.camel.http.base.HttpOperationFailedException h
+                ? "ServiceTitan " + io.referralbridge.web.JsonResponses.upstreamAnswer(h) : e.getMessage();
     }
 
     private List<String> names(String connection) {

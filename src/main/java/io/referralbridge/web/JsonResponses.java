@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.referralbridge.db.Database;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,14 +65,18 @@ public final class JsonResponses {
             LOG.warn("Request refused with 503, database unavailable: {}", cause.toString());
             return new HttpProblem(503, "unavailable", "The bridge cannot store requests right now; retry later");
         }
-        if (cause instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
+        if (cause instanceof HttpOperationFailedException h) {
             // e.g. an operator's poll now while ServiceTitan fails: say who failed, not "internal error".
-            String uri = h.getUri() == null ? "" : h.getUri().replaceAll("\\?.*$", "");
-            LOG.warn("Request failed: {} answered {}", uri, h.getStatusCode());
-            return new HttpProblem(502, "upstream_failed", "An external service answered " + h.getStatusCode()
-                    + " (" + uri + ")");
+            LOG.warn("Request failed: {}", upstreamAnswer(h));
+            return new HttpProblem(502, "upstream_failed", "An external service " + upstreamAnswer(h));
         }
         LOG.error("Unexpected failure while answering a request", cause);
         return new HttpProblem(500, "internal_error", "Unexpected error; the request was not stored");
+    }
+
+    /** "answered 503 (https://host/path)": an external service's failure, without its query string. */
+    public static String upstreamAnswer(HttpOperationFailedException h) {
+        String uri = h.getUri() == null ? "" : h.getUri().replaceAll("\\?.*$", "");
+        return "answered " + h.getStatusCode() + " (" + uri + ")";
     }
 }
