@@ -51,6 +51,8 @@ class MultiTenantTest {
         p.put("servicetitan.connection.south.token-refresh-margin-seconds", "899"); // a new token every second
         p.put("bridge.campaign.21.booking-provider", ""); // the connection's provider applies
         p.put("bridge.campaign.21.review", "false");
+        // A failing tenant's booking must outlast the test's steps (the default test window is about one second).
+        p.put("bridge.retry.max-redeliveries", "30");
         bridge = BridgeUnderTest.start(p);
     }
 
