@@ -1,15 +1,13 @@
 -- Named queries on referrals. Parameters are positional (?), in the order the comment gives.
 
--- name: generic-plan
--- For accept, in its transaction: PostgreSQL would plan that statement again at every execution (a custom plan
--- for each batch costs more than writing a batch of a few referrals); its generic plan is as good (look-ups by key).
-SET LOCAL plan_cache_mode = force_generic_plan
-
 -- name: accept
 -- (event_ids[], codes[], campaign_ids[], connections[], first_names[], last_names[], emails[], phones[], payloads[],
 -- task kind) One statement for one or more new webhooks (the intake's group commit), no code or event id twice: each
 -- referral with its event id, first history row and booking task; or the referral an earlier delivery of the same
 -- event stored. One row per input, numbered n from 1; an input without a row has its code under another event id.
+-- The SET LOCAL goes in the same round trip: PostgreSQL would otherwise plan the statement again at every execution (a
+-- custom plan per batch costs more than writing a batch of a few referrals); its generic plan is as good (key look-ups).
+SET LOCAL plan_cache_mode = force_generic_plan;
 WITH input AS (
     SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
                          CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))

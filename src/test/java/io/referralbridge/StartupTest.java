@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.referralbridge.config.ConfigurationException;
 import io.referralbridge.support.BridgeUnderTest;
+import io.referralbridge.support.TestDatabase;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.camel.main.Main;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +129,36 @@ class StartupTest {
         p.put("bridge.cluster.checkin-interval-ms", "200");
         assertEquals("Invalid setting 'bridge.cluster.checkin-interval-ms' = '200': expected at least 1000",
                 startupError("dev", p).getMessage());
+    }
+
+    @Test
+    void databaseThatAnswersCommitsBeforeTheyAreOnDisk() throws Exception {
+        String url = TestDatabase.newDatabase();
+        try (Connection c = DriverManager.getConnection(url, "postgres", "postgres"); Statement s = c.createStatement()) {
+            s.execute("DO $$ BEGIN CREATE ROLE async_commits LOGIN PASSWORD 'async'; "
+                    + "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+            s.execute("ALTER ROLE async_commits SET synchronous_commit = off");
+        }
+        // The URL names no user, so the connection is made as the role with the setting.
+        Map<String, String> p = BridgeUnderTest.testProperties("http://127.0.0.1:1", url.replaceFirst("\\?.*", ""), 0);
+        p.put("bridge.db.username", "async_commits");
+        p.put("bridge.db.password", "async");
+        assertEquals("PostgreSQL setting synchronous_commit is 'off' for user 'async_commits': a commit could be lost "
+                + "after the bridge answered the webhook. Set it to 'on' (ALTER ROLE async_commits SET "
+                + "synchronous_commit = on)", startupError("dev", p).getMessage());
+        assertEquals(0, TestDatabase.count(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+                "nothing migrated");
+    }
+
+    @Test
+    void databaseWithoutFsync() throws Exception {
+        // The library's own default: fsync off (the bridge's embedded server turns it on).
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on").start()) {
+            Map<String, String> p = BridgeUnderTest.testProperties("http://127.0.0.1:1",
+                    pg.getJdbcUrl("postgres", "postgres"), 0);
+            assertEquals("PostgreSQL setting fsync is 'off': a commit could be lost after the bridge answered the "
+                    + "webhook. Set it to 'on' in postgresql.conf", startupError("dev", p).getMessage());
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.referralbridge.config.ConfigurationException;
 import io.referralbridge.config.Settings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
@@ -80,6 +81,7 @@ public final class Database implements AutoCloseable {
         }
         Database db = new Database(embedded, ds);
         try {
+            requireDurableCommits(ds, user);
             migrate(ds);
         } catch (RuntimeException e) {
             db.close();
@@ -96,9 +98,39 @@ public final class Database implements AutoCloseable {
                 .migrate();
     }
 
+    /**
+     * A 2xx to a webhook promises that the referral is stored, so a commit must be on disk before it returns. A server
+     * that acknowledges commits earlier (synchronous_commit or fsync off) could lose answered webhooks in a crash.
+     */
+    static void requireDurableCommits(DataSource ds, String user) {
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT current_setting('synchronous_commit'), "
+                     + "current_setting('fsync')")) {
+            rs.next();
+            if ("off".equals(rs.getString(1))) {
+                throw new ConfigurationException("PostgreSQL setting synchronous_commit is 'off' for user '" + user
+                        + "': a commit could be lost after the bridge answered the webhook. Set it to 'on' (ALTER ROLE "
+                        + user + " SET synchronous_commit = on)");
+            }
+            if ("off".equals(rs.getString(2))) {
+                throw new ConfigurationException("PostgreSQL setting fsync is 'off': a commit could be lost after the "
+                        + "bridge answered the webhook. Set it to 'on' in postgresql.conf");
+            }
+        } catch (SQLException e) {
+            throw new Tx.DatabaseException(e);
+        }
+    }
+
+    /** The embedded server (dev, tests, benchmark): durable commits, as the bridge demands of any database. */
+    public static EmbeddedPostgres.Builder embeddedPostgres() {
+        // The library starts PostgreSQL with fsync and synchronous_commit off, for speed; that would make a 2xx a
+        // promise the database does not keep, and every figure measured on it flattering.
+        return EmbeddedPostgres.builder().setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
+    }
+
     private static EmbeddedPostgres startEmbedded(Settings settings) {
         try {
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = embeddedPostgres()
                     .setPGStartupWait(Duration.ofSeconds(60));
             int port = settings.getInt("bridge.db.embedded.port", 0);
             if (port > 0) {

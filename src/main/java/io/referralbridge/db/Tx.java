@@ -59,8 +59,12 @@ public final class Tx {
         }
     }
 
+    /**
+     * The rows of the statement's first result set. Statements before it in {@code sql} (e.g. a {@code SET LOCAL}) are
+     * sent in the same round trip.
+     */
     public List<Map<String, Object>> query(String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = prepare(sql, params); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = prepare(sql, params); ResultSet rs = firstResultSet(ps)) {
             List<Map<String, Object>> rows = new ArrayList<>();
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {
@@ -75,6 +79,17 @@ public final class Tx {
             }
             return rows;
         }
+    }
+
+    private static ResultSet firstResultSet(PreparedStatement ps) throws SQLException {
+        boolean isResultSet = ps.execute();
+        while (!isResultSet) {
+            if (ps.getUpdateCount() == -1) {
+                throw new SQLException("The statement returned no rows: " + ps);
+            }
+            isResultSet = ps.getMoreResults();
+        }
+        return ps.getResultSet();
     }
 
     public java.sql.Array array(String type, Object[] values) throws SQLException {

@@ -73,7 +73,6 @@ public final class ReferralStore implements AutoCloseable {
                 params[c] = tx.array("text", rs.stream().map(ACCEPT_COLUMNS.get(c)).toArray());
             }
             params[ACCEPT_COLUMNS.size()] = CREATE_BOOKING;
-            tx.update(referrals.get("generic-plan"));
             IntakeResult[] results = new IntakeResult[rs.size()];
             for (Map<String, Object> row : tx.query(referrals.get("accept"), params)) {
                 int i = ((Number) row.get("n")).intValue() - 1;

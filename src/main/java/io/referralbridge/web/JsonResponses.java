@@ -33,7 +33,9 @@ public final class JsonResponses {
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(json.writeValueAsBytes(body));
+        // A String is written in one go; platform-http (Vert.x) streams a byte[] through worker threads, which cost
+        // more than the rest of the webhook's answer (docs/benchmarks.md).
+        m.setBody(json.writeValueAsString(body));
     }
 
     /** Turns the exception that stopped the route into an {error, detail} answer. */
@@ -54,7 +56,7 @@ public final class JsonResponses {
         body.put("detail", problem.detail());
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, problem.status());
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(json.writeValueAsBytes(body));
+        m.setBody(json.writeValueAsString(body));
     }
 
     private HttpProblem asProblem(Throwable cause) {

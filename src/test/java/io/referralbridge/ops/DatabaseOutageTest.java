@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class DatabaseOutageTest {
 
     private static EmbeddedPostgres startPostgres(int port, Path dir) throws Exception {
-        return EmbeddedPostgres.builder().setPort(port).setDataDirectory(dir).setCleanDataDirectory(false).start();
+        return io.referralbridge.db.Database.embeddedPostgres().setPort(port).setDataDirectory(dir).setCleanDataDirectory(false).start();
     }
 
     @Test

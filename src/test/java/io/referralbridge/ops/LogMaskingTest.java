@@ -32,6 +32,19 @@ class LogMaskingTest {
     }
 
     @Test
+    void everyEmailInALineIsMaskedWhateverSurroundsIt() {
+        String line = format("{\"email\":\"o'neil@example.com\"} <a_b%c@mail.example.co.uk>,(x-y@example.org); "
+                + "payload={email=dana@example.com}");
+        for (String local : new String[] {"o'neil", "neil", "a_b%c", "x-y", "dana"}) {
+            assertFalse(line.contains(local), line);
+        }
+        for (String masked : new String[] {"\"***@example.com\"", "<***@mail.example.co.uk>", "(***@example.org)",
+                "=***@example.com}"}) {
+            assertTrue(line.contains(masked), masked + " in " + line);
+        }
+    }
+
+    @Test
     void phoneNumbersAreMasked() {
         for (String phone : new String[] {"+1 555 0100", "(918) 555-0100", "918-555-0100", "+44 20 7946 0958"}) {
             String line = format("contact " + phone + " refused");

@@ -20,7 +20,7 @@ public final class TestDatabase {
     static synchronized EmbeddedPostgres server() {
         if (postgres == null) {
             try {
-                postgres = EmbeddedPostgres.builder().start();
+                postgres = io.referralbridge.db.Database.embeddedPostgres().start();
             } catch (IOException e) {
                 throw new IllegalStateException("Embedded PostgreSQL did not start", e);
             }
