@@ -3,11 +3,18 @@ package io.referralbridge.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,11 +23,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.referralbridge.db.Database;
 import io.referralbridge.sandbox.ReferralPlatformSandbox;
 import io.referralbridge.sandbox.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeProcess;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.TestDatabase;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.camel.test.AvailablePortFinder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * "Nothing lost, nothing twice", with the packaged jar as a real process killed hard (SIGKILL) in the middle of a burst
  * of webhooks and again in the middle of telling the referral platform. The sandboxes and PostgreSQL live in this JVM
- * and survive the kills. Prints the figures at the end; asserts lost, duplicates and told twice are 0.
+ * and survive the kills. Then PostgreSQL itself is killed hard during a burst: every webhook answered 2xx must be there
+ * after its crash recovery. Prints the figures; asserts lost, duplicates and told twice are 0.
  */
 class CrashRecoveryIT {
 
@@ -41,8 +51,10 @@ class CrashRecoveryIT {
     String jdbcUrl;
     int port;
 
+    EmbeddedPostgres postgres;
+
     @AfterEach
-    void tearDown() {
+    void tearDown() throws Exception {
         if (bridge != null) {
             bridge.close();
         }
@@ -51,6 +63,9 @@ class CrashRecoveryIT {
         }
         if (platform != null) {
             platform.close();
+        }
+        if (postgres != null) {
+            postgres.close();
         }
     }
 
@@ -139,8 +154,99 @@ class CrashRecoveryIT {
         assertEquals(0, toldTwice, "told twice");
     }
 
+    @Test
+    void databaseKilledDuringABurstKeepsEveryAcknowledgedWebhook() throws Exception {
+        sandbox = BridgeUnderTest.startServiceTitanSandbox();
+        platform = ReferralPlatformSandbox.start(0, BridgeUnderTest.PLATFORM_KEY);
+        int pgPort = AvailablePortFinder.getNextAvailable();
+        Path dir = Files.createTempDirectory("crash-pg");
+        postgres = startPostgres(pgPort, dir);
+        jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
+        port = AvailablePortFinder.getNextAvailable();
+        startBridge(Map.of("bridge.db.connection-timeout-ms", "1000"));
+
+        int referrals = REFERRALS / 4;
+        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
+        for (int i = 0; i < referrals; i++) {
+            String code = "PGKILL-%05d".formatted(i);
+            senders.submit(() -> {
+                if (send(code) / 100 == 2) {
+                    acknowledged.add(code);
+                }
+            });
+        }
+        await("a third of the burst acknowledged", Duration.ofMinutes(5), () -> acknowledged.size() >= referrals / 3);
+        killPostgres(dir);
+        Set<String> ackedBeforeKill = Set.copyOf(acknowledged);
+        postgres.close(); // releases the data directory; the server is already gone
+        postgres = startPostgres(pgPort, dir); // crash recovery from the write-ahead log
+        senders.shutdown(); // the rest of the burst meets the bridge reconnecting: 503s, then 2xx again
+        assertTrue(senders.awaitTermination(5, TimeUnit.MINUTES));
+
+        Set<String> stored = new HashSet<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl); ResultSet rs = c.createStatement()
+                .executeQuery("SELECT code FROM referral WHERE code LIKE 'PGKILL-%'")) {
+            while (rs.next()) {
+                stored.add(rs.getString(1));
+            }
+        }
+        Set<String> lostAfterAck = new HashSet<>(acknowledged);
+        lostAfterAck.removeAll(stored);
+        System.out.printf("%nReliability figures (kill -9 of PostgreSQL during intake after %d acks)%n"
+                + "  referrals sent %d%n  acknowledged %d%n  acknowledged and gone after the database's recovery %d%n",
+                ackedBeforeKill.size(), referrals, acknowledged.size(), lostAfterAck.size());
+        assertTrue(ackedBeforeKill.size() >= referrals / 3, "acknowledged before the kill: " + ackedBeforeKill.size());
+        assertEquals(Set.of(), lostAfterAck, "acknowledged webhooks the database lost");
+
+        // The platform retries whatever got no 2xx; the bridge has reconnected by itself.
+        ExecutorService resenders = Executors.newFixedThreadPool(SENDERS);
+        for (int i = 0; i < referrals; i++) {
+            String code = "PGKILL-%05d".formatted(i);
+            if (!acknowledged.contains(code)) {
+                resenders.submit(() -> {
+                    while (send(code) / 100 != 2) {
+                        sleep(200);
+                    }
+                });
+            }
+        }
+        resenders.shutdown();
+        assertTrue(resenders.awaitTermination(5, TimeUnit.MINUTES));
+        await("every referral booked", Duration.ofMinutes(10), () -> count(
+                "SELECT count(*) FROM referral WHERE state = 'booked'") == referrals);
+        int duplicates = 0;
+        for (int i = 0; i < referrals; i++) {
+            duplicates += Math.max(0, sandbox.bookingsWithExternalId("PGKILL-%05d".formatted(i)).size() - 1);
+        }
+        System.out.printf("  booked %d%n  duplicate bookings %d%n%n",
+                count("SELECT count(*) FROM referral WHERE state = 'booked'"), duplicates);
+        assertEquals(0, duplicates, "duplicate bookings");
+    }
+
+    private static EmbeddedPostgres startPostgres(int port, Path dir) throws Exception {
+        return Database.embeddedPostgres().setPort(port).setDataDirectory(dir).setCleanDataDirectory(false).start();
+    }
+
+    /** SIGKILL to the server and every process of it at once: what was only in its memory is gone, as in a crash. */
+    private static void killPostgres(Path dir) throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).get(0).trim());
+        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+        List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
+        all.add(0, postmaster);
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            h.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     private void startBridge() throws Exception {
+        startBridge(Map.of());
+    }
+
+    private void startBridge(Map<String, String> settings) throws Exception {
         Map<String, String> p = BridgeUnderTest.testProperties(sandbox.baseUrl(), jdbcUrl, port);
+        p.putAll(settings);
         p.put("platform.base-url", platform.baseUrl());
         p.put("servicetitan.max-requests-per-second", "5000");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=500");
