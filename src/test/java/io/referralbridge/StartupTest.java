@@ -134,7 +134,8 @@ class StartupTest {
     @Test
     void databaseThatAnswersCommitsBeforeTheyAreOnDisk() throws Exception {
         String url = TestDatabase.newDatabase();
-        try (Connection c = DriverManager.getConnection(url, "postgres", "postgres"); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url, "postgres", "postgres");
+             Statement s = c.createStatement()) {
             s.execute("DO $$ BEGIN CREATE ROLE async_commits LOGIN PASSWORD 'async'; "
                     + "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
             s.execute("ALTER ROLE async_commits SET synchronous_commit = off");

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import io.referralbridge.db.Database;
 import io.referralbridge.support.BridgeUnderTest;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.camel.test.AvailablePortFinder;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class DatabaseOutageTest {
 
     private static EmbeddedPostgres startPostgres(int port, Path dir) throws Exception {
-        return io.referralbridge.db.Database.embeddedPostgres().setPort(port).setDataDirectory(dir).setCleanDataDirectory(false).start();
+        return Database.embeddedPostgres().setPort(port).setDataDirectory(dir).setCleanDataDirectory(false).start();
     }
 
     @Test

@@ -104,16 +104,7 @@ class CrashRecoveryIT {
                 retry.add(code);
             }
         });
-        ExecutorService resenders = Executors.newFixedThreadPool(SENDERS);
-        for (String code : retry) {
-            resenders.submit(() -> {
-                while (send(code) / 100 != 2) {
-                    sleep(200);
-                }
-            });
-        }
-        resenders.shutdown();
-        assertTrue(resenders.awaitTermination(5, TimeUnit.MINUTES));
+        resendUntilAccepted(retry);
         await("every referral booked", Duration.ofMinutes(10), () -> count(
                 "SELECT count(*) FROM referral WHERE state = 'booked'") == REFERRALS);
 
@@ -200,19 +191,13 @@ class CrashRecoveryIT {
         assertEquals(Set.of(), lostAfterAck, "acknowledged webhooks the database lost");
 
         // The platform retries whatever got no 2xx; the bridge has reconnected by itself.
-        ExecutorService resenders = Executors.newFixedThreadPool(SENDERS);
+        List<String> retry = new ArrayList<>();
         for (int i = 0; i < referrals; i++) {
-            String code = "PGKILL-%05d".formatted(i);
-            if (!acknowledged.contains(code)) {
-                resenders.submit(() -> {
-                    while (send(code) / 100 != 2) {
-                        sleep(200);
-                    }
-                });
+            if (!acknowledged.contains("PGKILL-%05d".formatted(i))) {
+                retry.add("PGKILL-%05d".formatted(i));
             }
         }
-        resenders.shutdown();
-        assertTrue(resenders.awaitTermination(5, TimeUnit.MINUTES));
+        resendUntilAccepted(retry);
         await("every referral booked", Duration.ofMinutes(10), () -> count(
                 "SELECT count(*) FROM referral WHERE state = 'booked'") == referrals);
         int duplicates = 0;
@@ -222,6 +207,20 @@ class CrashRecoveryIT {
         System.out.printf("  booked %d%n  duplicate bookings %d%n%n",
                 count("SELECT count(*) FROM referral WHERE state = 'booked'"), duplicates);
         assertEquals(0, duplicates, "duplicate bookings");
+    }
+
+    /** As the platform does: each webhook that got no 2xx is delivered again until one comes. */
+    private void resendUntilAccepted(List<String> codes) throws InterruptedException {
+        ExecutorService resenders = Executors.newFixedThreadPool(SENDERS);
+        for (String code : codes) {
+            resenders.submit(() -> {
+                while (send(code) / 100 != 2) {
+                    sleep(200);
+                }
+            });
+        }
+        resenders.shutdown();
+        assertTrue(resenders.awaitTermination(5, TimeUnit.MINUTES));
     }
 
     private static EmbeddedPostgres startPostgres(int port, Path dir) throws Exception {

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.referralbridge.db.Database;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /** One real PostgreSQL for the whole test run; every bridge under test gets a fresh database in it. */
@@ -20,7 +21,7 @@ public final class TestDatabase {
     static synchronized EmbeddedPostgres server() {
         if (postgres == null) {
             try {
-                postgres = io.referralbridge.db.Database.embeddedPostgres().start();
+                postgres = Database.embeddedPostgres().start(); // durable commits, as the bridge requires
             } catch (IOException e) {
                 throw new IllegalStateException("Embedded PostgreSQL did not start", e);
             }
