@@ -41,6 +41,7 @@ import io.referralbridge.web.JsonResponses;
 import org.apache.camel.CamelConfiguration;
 import io.referralbridge.ops.BridgeMetrics;
 import io.referralbridge.ops.DatabaseHealthCheck;
+import io.referralbridge.ops.IntakeHealthCheck;
 import io.referralbridge.ops.ServiceTitanHealthCheck;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -144,6 +145,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         if (health != null) {
             health.register(new DatabaseHealthCheck(db.dataSource()));
             health.register(new ServiceTitanHealthCheck(clients));
+            health.register(new IntakeHealthCheck(referrals::intakeWritersAlive, groupCommit.writers()));
         }
         QuartzCluster.configure(context, quartz, db.dataSource());
         // Bound, not added: camel-main then adds it with the YAML routes, after their route configurations.

@@ -135,11 +135,18 @@ public final class IntakeWriter implements AutoCloseable {
             return;
         } catch (Error e) {
             batch.forEach(p -> p.result().completeExceptionally(e));
+            LOG.error("Intake writer {} stopped: {}; webhooks are answered 503 until the bridge is restarted when no "
+                    + "writer is left (the health checks say so)", Thread.currentThread().getName(), e.toString());
             throw e;
         }
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).result().complete(results.get(i));
         }
+    }
+
+    /** Writer threads still running: none left means no webhook can be stored until a restart. */
+    public int writersAlive() {
+        return (int) writers.stream().filter(Thread::isAlive).count();
     }
 
     /** Writes what is queued, then stops; webhooks arriving meanwhile are refused (the platform delivers again). */

@@ -52,6 +52,11 @@ public final class ReferralStore implements AutoCloseable {
         intake.close();
     }
 
+    /** Intake writer threads still running (see {@link IntakeWriter#writersAlive()}). */
+    public int intakeWritersAlive() {
+        return intake.writersAlive();
+    }
+
     /**
      * Stores a new referral and its booking task, or finds the one already stored for the same event id or code. The
      * caller answers 2xx only after this returns, i.e. after the commit.

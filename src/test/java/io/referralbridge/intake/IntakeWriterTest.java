@@ -206,4 +206,40 @@ class IntakeWriterTest {
         assertEquals(503, e.status());
         assertTrue(e.getMessage().contains("not stored within 200 ms"), e.getMessage());
     }
+
+    @Test
+    void aWriterKilledByAnErrorTakesTheProcessOutOfLivenessWhenNoneIsLeft() throws Exception {
+        writer = new IntakeWriter(rs -> {
+            throw new StackOverflowError("simulated");
+        }, 1, 32, 2000);
+        IntakeHealthCheckProbe health = new IntakeHealthCheckProbe(writer);
+        assertEquals("UP", health.state());
+
+        var e = assertThrows(IllegalStateException.class, () -> writer.write(referral("e0", "C0")));
+        assertTrue(e.getCause() instanceof StackOverflowError, String.valueOf(e.getCause()));
+        for (int i = 0; i < 50 && writer.writersAlive() > 0; i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, writer.writersAlive());
+        assertEquals("DOWN", health.state());
+        assertTrue(health.check.isLiveness() && health.check.isReadiness());
+        assertTrue(health.message().contains("No intake writer is running"), health.message());
+        // Nothing writes any more: a webhook waits for its commit in vain and is refused, so the platform retries.
+        assertEquals(503, assertThrows(HttpProblem.class, () -> writer.write(referral("e1", "C1"))).status());
+    }
+
+    /** The health check the bridge registers, asked directly. */
+    private record IntakeHealthCheckProbe(io.referralbridge.ops.IntakeHealthCheck check) {
+        IntakeHealthCheckProbe(IntakeWriter writer) {
+            this(new io.referralbridge.ops.IntakeHealthCheck(writer::writersAlive, 1));
+        }
+
+        String state() {
+            return check.call().getState().name();
+        }
+
+        String message() {
+            return check.call().getMessage().orElse("");
+        }
+    }
 }

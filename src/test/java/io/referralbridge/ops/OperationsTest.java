@@ -33,8 +33,11 @@ class OperationsTest {
         HttpResponse<String> ready = bridge.management("/observe/health/ready");
         assertEquals(200, ready.statusCode(), ready.body());
         assertEquals("UP", bridge.json(ready).path("status").asText());
-        assertTrue(ready.body().contains("database") && ready.body().contains("servicetitan-token"), ready.body());
-        assertEquals(200, bridge.management("/observe/health/live").statusCode());
+        assertTrue(ready.body().contains("database") && ready.body().contains("servicetitan-token")
+                && ready.body().contains("intake"), ready.body());
+        HttpResponse<String> live = bridge.management("/observe/health/live");
+        assertEquals(200, live.statusCode(), live.body());
+        assertTrue(live.body().contains("intake"), live.body());
     }
 
     @Test
