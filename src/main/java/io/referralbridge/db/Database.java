@@ -2,7 +2,10 @@ package io.referralbridge.db;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 
@@ -103,9 +106,8 @@ public final class Database implements AutoCloseable {
      * that acknowledges commits earlier (synchronous_commit or fsync off) could lose answered webhooks in a crash.
      */
     static void requireDurableCommits(DataSource ds, String user) {
-        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet rs = s.executeQuery("SELECT current_setting('synchronous_commit'), "
-                     + "current_setting('fsync')")) {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('synchronous_commit'), current_setting('fsync')")) {
             rs.next();
             if ("off".equals(rs.getString(1))) {
                 throw new ConfigurationException("PostgreSQL setting synchronous_commit is 'off' for user '" + user

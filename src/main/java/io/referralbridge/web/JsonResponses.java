@@ -33,8 +33,8 @@ public final class JsonResponses {
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        // A String is written in one go; platform-http (Vert.x) streams a byte[] through worker threads, which cost
-        // more than the rest of the webhook's answer (docs/benchmarks.md).
+        // A String is written in one go; platform-http (Vert.x) turns a byte[] into an InputStream and pumps it
+        // through a worker thread.
         m.setBody(json.writeValueAsString(body));
     }
 
