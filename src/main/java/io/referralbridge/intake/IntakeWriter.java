@@ -79,8 +79,9 @@ public final class IntakeWriter implements AutoCloseable {
             throw new HttpProblem(503, "unavailable", "The webhook was not stored within " + waitMillis
                     + " ms; deliver it again");
         } catch (InterruptedException e) {
+            // The request thread is being stopped; the commit may still happen, and a later delivery then gets a 200.
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while storing the webhook", e);
+            throw new HttpProblem(503, "unavailable", "The webhook was not confirmed as stored; deliver it again");
         }
     }
 

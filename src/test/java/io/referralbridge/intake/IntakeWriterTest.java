@@ -2,6 +2,7 @@ package io.referralbridge.intake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import io.referralbridge.web.HttpProblem;
@@ -205,6 +207,34 @@ class IntakeWriterTest {
         var e = assertThrows(HttpProblem.class, () -> writer.write(referral("e0", "C0")));
         assertEquals(503, e.status());
         assertTrue(e.getMessage().contains("not stored within 200 ms"), e.getMessage());
+    }
+
+    @Test
+    void aCallerInterruptedWhileWaitingIsToldToDeliverAgainAndTheWebhookIsStillStored() throws Exception {
+        writer = new IntakeWriter(this::store, 1, 32, 10_000);
+        Future<IntakeResult> first = submit(referral("e0", "C0")); // holds the first transaction open
+        Thread.sleep(100);
+        AtomicReference<RuntimeException> answer = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                writer.write(referral("e1", "C1"));
+            } catch (RuntimeException e) {
+                answer.set(e);
+            }
+        });
+        caller.start();
+        Thread.sleep(100);
+        caller.interrupt();
+        caller.join(5000);
+        HttpProblem refused = assertInstanceOf(HttpProblem.class, answer.get());
+        assertEquals(503, refused.status()); // not a 500: the platform delivers again
+        firstCommit.countDown();
+        assertEquals("C0", first.get(5, TimeUnit.SECONDS).code());
+        for (int i = 0; i < 50 && transactions.stream().noneMatch(t -> t.contains("C1")); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(transactions.stream().anyMatch(t -> t.contains("C1")), "queued webhook still written: "
+                + transactions);
     }
 
     @Test
