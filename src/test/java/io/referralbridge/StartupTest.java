@@ -76,9 +76,7 @@ class StartupTest {
 
     @Test
     void campaignWithAnInvalidPriority() {
-        Map<String, String> p = devWithout("bridge.campaign.17.priority");
-        p.put("bridge.campaign.17.priority", "Soonish");
-        assertTrue(startupError("dev", p).getMessage().contains("bridge.campaign.17.priority"));
+        assertTrue(startupErrorWith("bridge.campaign.17.priority", "Soonish").contains("bridge.campaign.17.priority"));
     }
 
     private static Map<String, String> twoConnections() {
@@ -123,12 +121,17 @@ class StartupTest {
         assertTrue(startupError("dev", badName).getMessage().startsWith("Invalid setting 'servicetitan.connections'"));
     }
 
+    /** The message of a startup with {@code key} set to {@code value} on the test settings. */
+    private static String startupErrorWith(String key, String value) {
+        Map<String, String> p = devWithout(key);
+        p.put(key, value);
+        return startupError("dev", p).getMessage();
+    }
+
     @Test
     void clusterCheckInTooShort() {
-        Map<String, String> p = devWithout("bridge.cluster.name");
-        p.put("bridge.cluster.checkin-interval-ms", "200");
         assertEquals("Invalid setting 'bridge.cluster.checkin-interval-ms' = '200': expected at least 1000",
-                startupError("dev", p).getMessage());
+                startupErrorWith("bridge.cluster.checkin-interval-ms", "200"));
     }
 
     @Test
@@ -164,17 +167,13 @@ class StartupTest {
 
     @Test
     void intakeWithoutWriters() {
-        Map<String, String> p = devWithout("bridge.intake.writers");
-        p.put("bridge.intake.writers", "0");
         assertEquals("Invalid setting 'bridge.intake.writers' = '0': expected at least 1",
-                startupError("dev", p).getMessage());
+                startupErrorWith("bridge.intake.writers", "0"));
     }
 
     @Test
     void listedCampaignWithNoSettingsAtAll() {
-        Map<String, String> p = devWithout("bridge.campaigns");
-        p.put("bridge.campaigns", "17,99");
-        assertTrue(startupError("dev", p).getMessage().startsWith("Campaign 99 has no"));
+        assertTrue(startupErrorWith("bridge.campaigns", "17,99").startsWith("Campaign 99 has no"));
     }
 
     @Test
@@ -220,10 +219,8 @@ class StartupTest {
 
     @Test
     void jolokiaIsNeverExposedBeyondLoopback() {
-        Map<String, String> p = devWithout("camel.management.host");
-        p.put("camel.management.host", "0.0.0.0");
-        assertTrue(startupError("dev", p).getMessage().startsWith("Invalid setting 'camel.management.host' = "
-                + "'0.0.0.0'"));
+        assertTrue(startupErrorWith("camel.management.host", "0.0.0.0").startsWith("Invalid setting "
+                + "'camel.management.host' = '0.0.0.0'"));
     }
 
     @Test

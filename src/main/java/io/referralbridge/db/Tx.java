@@ -85,7 +85,7 @@ public final class Tx {
         boolean isResultSet = ps.execute();
         while (!isResultSet) {
             if (ps.getUpdateCount() == -1) {
-                throw new SQLException("The statement returned no rows: " + ps);
+                throw new SQLException("The statement returned no result set"); // not ps: it shows the parameters
             }
             isResultSet = ps.getMoreResults();
         }
