@@ -56,6 +56,8 @@ public final class Application {
         main.addInitialProperty("bridge.profile", p);
         main.addInitialProperty("bridge.home", workingDirectory.toAbsolutePath().normalize().toString());
         main.configure().addConfiguration(new BridgeConfiguration());
+        // Found by camel-main in the registry before its own factory: both HTTP servers with the bridge's guards.
+        main.bind("httpServers", new io.referralbridge.web.HttpServers());
         return main;
     }
 }

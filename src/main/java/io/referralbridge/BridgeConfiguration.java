@@ -85,6 +85,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 clock);
         AdminAuth adminAuth = new AdminAuth(s.required("bridge.admin.token"));
         checkManagementIsLocal(s);
+        io.referralbridge.ops.ManagementGuard.from(s); // checked here too, so a bad setting fails before any I/O
         List<ServiceTitanConnection> connections = ServiceTitanConnection.listFrom(s);
         Campaigns campaigns = Campaigns.from(s, connections);
         java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
@@ -122,6 +123,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         BookingMapper mapper = new BookingMapper(json, fields, s);
 
         Registry r = context.getRegistry();
+        r.bind("httpRequests", new io.referralbridge.web.HttpRequests());
         r.bind("dataSource", db.dataSource());
         r.bind("json", json);
         r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds", 5), metrics));
@@ -209,7 +211,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
                         .maxNumberLength(50)
                         .build())
                 .build();
-        return new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // Decimals as BigDecimal, so that a number PostgreSQL cannot store (1e131072) is seen as it is, not as Infinity.
+        return new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     }
 
     /** Closes what configure() opened, last opened first, when the CamelContext stops. */

@@ -180,7 +180,8 @@ class StartupTest {
     void prodNamesEachMissingEnvironmentVariable() {
         // Supplying the variables one by one, startup always names the next one missing.
         Map<String, String> given = new LinkedHashMap<>();
-        List<String> expected = List.of("BRIDGE_WEBHOOK_SECRETS", "BRIDGE_ADMIN_TOKEN", "SERVICETITAN_TENANT_ID",
+        List<String> expected = List.of("BRIDGE_WEBHOOK_SECRETS", "BRIDGE_ADMIN_TOKEN", "BRIDGE_MANAGEMENT_PASSWORD",
+                "SERVICETITAN_TENANT_ID",
                 "SERVICETITAN_APP_KEY", "SERVICETITAN_CLIENT_ID", "SERVICETITAN_CLIENT_SECRET", "PLATFORM_BASE_URL",
                 "PLATFORM_API_KEY", "BRIDGE_DB_URL");
         for (String variable : expected) {
@@ -190,6 +191,7 @@ class StartupTest {
             key = switch (variable) {
                 case "BRIDGE_WEBHOOK_SECRETS" -> "bridge.webhook.secrets";
                 case "BRIDGE_ADMIN_TOKEN" -> "bridge.admin.token";
+                case "BRIDGE_MANAGEMENT_PASSWORD" -> "bridge.management.password";
                 case "SERVICETITAN_TENANT_ID" -> "servicetitan.tenant-id";
                 case "SERVICETITAN_APP_KEY" -> "servicetitan.app-key";
                 case "SERVICETITAN_CLIENT_ID" -> "servicetitan.client-id";
@@ -198,7 +200,11 @@ class StartupTest {
                 case "PLATFORM_API_KEY" -> "platform.api-key";
                 default -> key;
             };
-            given.put(key, variable.equals("BRIDGE_WEBHOOK_SECRETS") ? BridgeUnderTest.WEBHOOK_SECRET : "x");
+            given.put(key, switch (variable) {
+                case "BRIDGE_WEBHOOK_SECRETS" -> BridgeUnderTest.WEBHOOK_SECRET;
+                case "BRIDGE_MANAGEMENT_PASSWORD" -> BridgeUnderTest.MANAGEMENT_PASSWORD;
+                default -> "x";
+            });
         }
     }
 

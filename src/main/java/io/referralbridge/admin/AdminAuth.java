@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 import io.referralbridge.web.HttpProblem;
-import org.apache.camel.Header;
+import io.referralbridge.web.HttpRequests;
+import org.apache.camel.Exchange;
 
 /** Guards the operator endpoints: {@code Authorization: Bearer <bridge.admin.token>}. 401 without it, 403 if wrong. */
 public final class AdminAuth {
@@ -15,7 +16,12 @@ public final class AdminAuth {
         this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
-    public void check(@Header("Authorization") String authorization) {
+    public void check(Exchange exchange) {
+        check(HttpRequests.header(exchange, "Authorization"));
+    }
+
+    /** Only a real Authorization request header counts (never a query parameter of that name). */
+    void check(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             throw new HttpProblem(401, "unauthorized", "Authorization: Bearer <admin token> is required");
         }

@@ -157,7 +157,7 @@ public final class BookingMapper {
         if (!n.isValueNode() || n.isNull()) {
             return null;
         }
-        String v = n.asText().strip();
+        String v = io.referralbridge.intake.ReferralParser.nfc(n.asText().strip());
         return v.isEmpty() ? null : v;
     }
 

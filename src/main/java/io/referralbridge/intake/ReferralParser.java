@@ -22,10 +22,24 @@ public final class ReferralParser {
     static final int MAX_EMAIL = 254;
     static final int MAX_CODE = 100;
     static final int MAX_PHONE = 40;
-    // Deliberately plain: what ServiceTitan and call-centre agents can use, nothing that could carry markup or SQL.
-    private static final Pattern EMAIL = Pattern.compile("^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$");
-    private static final Pattern NAME = Pattern.compile("^[\\p{L}\\p{M}][\\p{L}\\p{M} '\u2019.,-]*$");
-    private static final Pattern PHONE = Pattern.compile("^\\+?[0-9 ().-]{4,40}$");
+    // Accept people as they are (any script), refuse what is structurally broken. A name: letters of any script with
+    // their marks, digits (Smith 3rd), space separators (a full-width space too), the joiners some scripts need
+    // (Persian ZWNJ), and the punctuation names use: apostrophes, hyphens, periods, commas, middle dots (Catalan l·l,
+    // Japanese ・), & and parentheses. Not: < > ; = " \ and the like, which no name needs.
+    private static final Pattern NAME = Pattern.compile(
+            "^[\\p{L}\\p{M}\\p{Nd}\\p{Zs}\u200C\u200D'\u2019\u02BC.,\\-\u2010\u2011\u00B7\u30FB&()]+$");
+    private static final Pattern HAS_LETTER = Pattern.compile("\\p{L}");
+    // RFC 5322 atext and RFC 6531 UTF-8 in the local part (dot-separated); a domain of letters, marks and digits of any
+    // script with hyphens (IDN, or its xn-- form), ending in a top-level label of letters.
+    private static final String ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-\\p{L}\\p{M}\\p{Nd}]+";
+    private static final String LABEL = "[\\p{L}\\p{M}\\p{Nd}](?:[\\p{L}\\p{M}\\p{Nd}\\-]*[\\p{L}\\p{M}\\p{Nd}])?";
+    private static final Pattern EMAIL = Pattern.compile("^" + ATEXT + "(?:\\." + ATEXT + ")*@(?:" + LABEL + "\\.)+"
+            + "(?:\\p{L}[\\p{L}\\p{M}]+|xn--[A-Za-z0-9\\-]+)$");
+    // Digits of any script (full-width too), spaces, + ( ) . - / and their full-width forms, and an extension
+    // (ext. 12, x12, #12, ;ext=12).
+    private static final Pattern PHONE = Pattern.compile("^[+\uFF0B]?[\\p{Nd}\\p{Zs}()\uFF08\uFF09.\uFF0E\\-\u2010\u2011\uFF0D/\uFF0F]+"
+            + "(?:\\p{Zs}*(?:ext\\.?|extension|x|#|;ext=)\\p{Zs}*\\p{Nd}{1,8})?$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PHONE_DIGIT = Pattern.compile("\\p{Nd}");
     private static final Pattern CODE = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._~-]*$");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
 
@@ -40,16 +54,16 @@ public final class ReferralParser {
     }
 
     public Referral parse(Exchange exchange) {
-        byte[] body = exchange.getMessage().getBody(byte[].class);
-        JsonNode root = readJson(body);
+        String text = storedText(exchange.getMessage().getBody(byte[].class));
+        JsonNode root = readJson(text);
         if (!root.isObject()) {
             throw HttpProblem.badRequest("malformed_json", "The body must be a JSON object");
         }
-        String withNul = pathWithNul(root, "");
-        if (withNul != null) {
-            // PostgreSQL cannot store U+0000 in text or JSONB: refuse it here, clearly, rather than fail to commit.
-            throw HttpProblem.unprocessable("invalid_field", "The field " + withNul + " contains a NUL character "
-                    + "(\\u0000), which cannot be stored");
+        // Whatever is accepted must be stored and read back by the later steps: refuse here, naming the field, what
+        // PostgreSQL's JSONB would refuse (a 500 the platform retries forever) or return in a form the reader refuses.
+        String unstorable = unstorable(root, "");
+        if (unstorable != null) {
+            throw HttpProblem.unprocessable("invalid_field", unstorable);
         }
         if (!fields.acceptedEventTypes().isEmpty()) {
             String type = text(root, fields.eventType(), "event type", 100, false);
@@ -74,30 +88,28 @@ public final class ReferralParser {
         }
         String firstName = text(root, fields.firstName(), "first name", MAX_NAME, true);
         String lastName = text(root, fields.lastName(), "last name", MAX_NAME, false);
-        if (!NAME.matcher(firstName).matches()) {
-            throw invalid("first name", "letters, spaces and ' . , - only");
-        }
-        if (lastName != null && !NAME.matcher(lastName).matches()) {
-            throw invalid("last name", "letters, spaces and ' . , - only");
+        checkName("first name", firstName);
+        if (lastName != null) {
+            checkName("last name", lastName);
         }
         String email = text(root, fields.email(), "email", MAX_EMAIL, true);
-        if (!EMAIL.matcher(email).matches()) {
-            throw invalid("email", "an email address");
+        if (!EMAIL.matcher(email).matches() || email.indexOf('@') > 64) {
+            throw invalid("email", "an email address (local part of at most 64 characters, a domain with a dot)");
         }
         String phone = text(root, fields.phone(), "phone", MAX_PHONE, false);
-        if (phone != null && !PHONE.matcher(phone).matches()) {
-            throw invalid("phone", "digits, spaces and + ( ) . - only");
+        if (phone != null && (!PHONE.matcher(phone).matches() || PHONE_DIGIT.matcher(phone).results().count() < 4)) {
+            throw invalid("phone", "a phone number: digits, spaces, + ( ) . - / and an extension (ext. 12)");
         }
         String eventId = exchange.getMessage().getHeader(WebhookVerifier.EVENT_ID_HEADER, String.class);
         if (eventId == null) {
             eventId = eventIdFromBody(root);
         }
-        return new Referral(eventId, code, campaignId, firstName, lastName, email.toLowerCase(java.util.Locale.ROOT),
-                phone, storedText(body), campaign.connection());
+        return new Referral(eventId, code, campaignId, firstName, lastName, email, phone, text,
+                campaign.connection());
     }
 
-    private JsonNode readJson(byte[] body) {
-        if (body == null || body.length == 0) {
+    private JsonNode readJson(String body) {
+        if (body.isEmpty()) {
             throw HttpProblem.badRequest("malformed_json", "The body is empty");
         }
         try {
@@ -144,7 +156,7 @@ public final class ReferralParser {
             throw HttpProblem.unprocessable("invalid_field",
                     "Field " + pointer + " (" + name + ") must be a string, got " + n.getNodeType().name().toLowerCase());
         }
-        String value = n.asText().strip();
+        String value = nfc(n.asText().strip());
         if (value.isEmpty()) {
             if (required) {
                 throw HttpProblem.unprocessable("missing_field", "Field " + pointer + " (" + name + ") is empty");
@@ -162,6 +174,12 @@ public final class ReferralParser {
         return value;
     }
 
+    /** Unicode NFC, as booked: a name typed with combining accents and the same name precomposed are one name. */
+    public static String nfc(String s) {
+        return java.text.Normalizer.isNormalized(s, java.text.Normalizer.Form.NFC) ? s
+                : java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC);
+    }
+
     private static boolean hasLoneSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -177,38 +195,78 @@ public final class ReferralParser {
         return false;
     }
 
-    /** The body as stored: the text as received, without a UTF-8 byte order mark (JSON parsers skip it; JSONB does not). */
+    /**
+     * The body as stored: the text as received, decoded as strict UTF-8 (JSON's encoding, RFC 8259: invalid and overlong
+     * sequences are refused, and UTF-16/32 bodies with them), without a byte order mark (JSONB does not skip it).
+     */
     static String storedText(byte[] body) {
-        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        if (body == null) {
+            return "";
+        }
+        String text;
+        try {
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw HttpProblem.badRequest("malformed_json", "The body is not valid UTF-8 (JSON is sent as UTF-8)");
+        }
         return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
-    /** The JSON pointer of the first field name or text value holding U+0000, or null. */
-    static String pathWithNul(JsonNode node, String path) {
+    static final int MAX_NUMBER_DIGITS = 100;
+
+    /** Why the first field name or value that PostgreSQL cannot store, or the bridge read back, cannot be; or null. */
+    static String unstorable(JsonNode node, String path) {
+        String here = path.isEmpty() ? "/" : path;
         if (node.isTextual()) {
-            return node.asText().indexOf('\0') >= 0 ? (path.isEmpty() ? "/" : path) : null;
+            return badText(node.asText(), "The field " + here);
+        }
+        if (node.isNumber() && !node.isIntegralNumber()) {
+            java.math.BigDecimal d = node.decimalValue();
+            if (d.precision() - d.scale() > MAX_NUMBER_DIGITS || d.scale() > MAX_NUMBER_DIGITS) {
+                return "The field " + here + " is a number with more than " + MAX_NUMBER_DIGITS
+                        + " digits before or after the point";
+            }
         }
         if (node.isObject()) {
             for (var it = node.fields(); it.hasNext(); ) {
                 var field = it.next();
-                String here = path + "/" + field.getKey();
-                if (field.getKey().indexOf('\0') >= 0) {
-                    return here;
+                String at = path + "/" + field.getKey();
+                String bad = badText(field.getKey(), "A field name under " + here);
+                if (bad == null) {
+                    bad = unstorable(field.getValue(), at);
                 }
-                String found = pathWithNul(field.getValue(), here);
-                if (found != null) {
-                    return found;
+                if (bad != null) {
+                    return bad;
                 }
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                String found = pathWithNul(node.get(i), path + "/" + i);
-                if (found != null) {
-                    return found;
+                String bad = unstorable(node.get(i), path + "/" + i);
+                if (bad != null) {
+                    return bad;
                 }
             }
         }
         return null;
+    }
+
+    private static String badText(String s, String what) {
+        if (s.indexOf('\0') >= 0) {
+            return what + " contains a NUL character (\\u0000), which cannot be stored";
+        }
+        if (hasLoneSurrogate(s)) {
+            return what + " contains an unpaired surrogate (\\ud800-\\udfff), which is not a character";
+        }
+        return null;
+    }
+
+    private static void checkName(String name, String value) {
+        if (!NAME.matcher(value).matches() || !HAS_LETTER.matcher(value).find()) {
+            throw invalid(name, "a name: letters of any script, digits, spaces and ' - . , · & ( ) only");
+        }
     }
 
     private static HttpProblem invalid(String name, String expected) {

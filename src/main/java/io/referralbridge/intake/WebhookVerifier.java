@@ -15,6 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import io.referralbridge.config.ConfigurationException;
 import io.referralbridge.web.HttpProblem;
+import io.referralbridge.web.HttpRequests;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -86,20 +87,33 @@ public final class WebhookVerifier {
                     "Body is " + body.length + " bytes; the limit is " + maxBodyBytes);
         }
         // Checked before the signature: it reads no content, and a form body would be mangled by the server.
-        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim().startsWith("application/json")) {
-            throw new HttpProblem(415, "unsupported_media_type",
-                    "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'"));
-        }
+        checkContentType(HttpRequests.header(exchange, "Content-Type"));
         if (SCHEME_STANDARD.equals(scheme)) {
-            String id = in.getHeader("webhook-id", String.class);
-            verifyStandard(id, in.getHeader("webhook-timestamp", String.class),
-                    in.getHeader("webhook-signature", String.class), body);
+            String id = HttpRequests.header(exchange, "webhook-id");
+            verifyStandard(id, HttpRequests.header(exchange, "webhook-timestamp"),
+                    HttpRequests.header(exchange, "webhook-signature"), body);
             in.setHeader(EVENT_ID_HEADER, id);
         } else {
-            verifySharedSecret(in.getHeader(secretHeader, String.class));
+            verifySharedSecret(HttpRequests.header(exchange, secretHeader));
         }
         in.setBody(body);
+    }
+
+    /** Exactly application/json, with at most a charset parameter that says UTF-8 (JSON's only encoding, RFC 8259). */
+    static void checkContentType(String contentType) {
+        if (contentType == null) {
+            throw new HttpProblem(415, "unsupported_media_type", "Content-Type must be application/json, got none");
+        }
+        String[] parts = contentType.split(";", -1);
+        boolean ok = parts[0].trim().equalsIgnoreCase("application/json") && parts.length <= 2;
+        if (ok && parts.length == 2) {
+            String param = parts[1].trim().toLowerCase(Locale.ROOT).replace("\"", "");
+            ok = param.equals("charset=utf-8");
+        }
+        if (!ok) {
+            throw new HttpProblem(415, "unsupported_media_type", "Content-Type must be application/json "
+                    + "(optionally with charset=utf-8), got '" + contentType.replaceAll("\\p{Cntrl}", "?") + "'");
+        }
     }
 
     void verifyStandard(String id, String timestamp, String signatureHeader, byte[] body) {
@@ -117,7 +131,8 @@ public final class WebhookVerifier {
             throw HttpProblem.unauthorized("invalid_signature", "webhook-timestamp must be Unix seconds");
         }
         long now = clock.instant().getEpochSecond();
-        if (Math.abs(now - ts) > toleranceSeconds) {
+        // Compared without subtracting: now - ts overflows for timestamps near Long.MIN_VALUE.
+        if (ts < now - toleranceSeconds || ts > now + toleranceSeconds) {
             throw HttpProblem.unauthorized("stale_timestamp", "webhook-timestamp is more than " + toleranceSeconds
                     + " seconds from the bridge's clock");
         }

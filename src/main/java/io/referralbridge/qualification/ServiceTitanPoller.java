@@ -87,7 +87,7 @@ public final class ServiceTitanPoller {
      * One poll cycle over every feed of one connection (or of each in turn when none is named); returns requests made
      * and referrals matched. Scheduled cycles are skipped while paused; an operator's "poll now" runs anyway.
      */
-    public Map<String, Object> poll(@Header("scheduled") Boolean scheduled,
+    public Map<String, Object> poll(@org.apache.camel.ExchangeProperty("scheduled") Boolean scheduled,
                                     @Header(ServiceTitanClients.CONNECTION) String connection) throws Exception {
         Map<String, Object> total = new LinkedHashMap<>(Map.of("requests", 0, "rows", 0, "matched", 0));
         Map<String, Object> each = new LinkedHashMap<>();

@@ -33,7 +33,7 @@ public final class ConnectionRoutes extends RouteBuilder {
                     .routeId(pollTrigger(name))
                     .routeDescription("Quartz trigger of the poll cycle of ServiceTitan connection " + name)
                     .routeConfigurationId("poll-errors")
-                    .setHeader("scheduled", constant("true")) // paused polling skips scheduled cycles only
+                    .setProperty("scheduled", constant(true)) // paused polling skips scheduled cycles only
                     .setHeader(ServiceTitanClients.CONNECTION, constant(name))
                     .to("direct:poll-cycle");
 

@@ -90,7 +90,8 @@ public final class BridgeProcess implements AutoCloseable {
     public double metric(String nameAndLabels) {
         try {
             String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
-                    + "/observe/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    + "/observe/metrics")).timeout(Duration.ofSeconds(5)).header("Authorization",
+                    BridgeUnderTest.managementAuth().get("Authorization")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             return text.lines().filter(l -> l.startsWith(nameAndLabels))
                     .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

@@ -39,6 +39,8 @@ public final class BridgeUnderTest implements AutoCloseable {
     public static final String WEBHOOK_SECRET = "whsec_" + Base64.getEncoder()
             .encodeToString("test-webhook-secret-0123456789".getBytes(StandardCharsets.UTF_8));
     public static final String ADMIN_TOKEN = "test-admin-token";
+    public static final String MANAGEMENT_USER = "operator";
+    public static final String MANAGEMENT_PASSWORD = "test-management-password";
     public static final String TENANT = "4242";
     public static final String APP_KEY = "test-app-key";
     public static final String CLIENT_ID = "test-client";
@@ -134,6 +136,7 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("servicetitan.client-secret", CLIENT_SECRET);
         p.put("bridge.webhook.secrets", WEBHOOK_SECRET);
         p.put("bridge.admin.token", ADMIN_TOKEN);
+        p.put("bridge.management.password", MANAGEMENT_PASSWORD);
         p.put("bridge.outbox.poll-interval-ms", "100");
         p.put("bridge.outbox.initial-delay-ms", "0");
         p.put("bridge.retry.max-redeliveries", "4");
@@ -219,10 +222,24 @@ public final class BridgeUnderTest implements AutoCloseable {
         return send(b.build());
     }
 
-    /** GET on the management server (health, metrics, Jolokia). */
+    /** GET on the management server (health, metrics, Jolokia), with the operator's credential. */
     public HttpResponse<String> management(String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + properties.get("camel.management.port")
-                + path)).timeout(Duration.ofSeconds(30)).GET().build());
+        return management("GET", path, null, managementAuth());
+    }
+
+    /** Any request to the management server: method, path, body (null: none) and headers as given. */
+    public HttpResponse<String> management(String method, String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + properties.get("camel.management.port") + path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return send(b.build());
+    }
+
+    public static Map<String, String> managementAuth() {
+        return Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                (MANAGEMENT_USER + ":" + MANAGEMENT_PASSWORD).getBytes(StandardCharsets.UTF_8)));
     }
 
     public HttpResponse<String> get(String path, Map<String, String> headers) {

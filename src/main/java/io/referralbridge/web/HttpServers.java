@@ -1,0 +1,135 @@
+package io.referralbridge.web;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.AuthenticationHandler;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Service;
+import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
+import org.apache.camel.component.platform.http.main.ManagementHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.component.platform.http.vertx.auth.AuthenticationConfig;
+import org.apache.camel.main.HttpManagementServerConfigurationProperties;
+import org.apache.camel.main.HttpServerConfigurationProperties;
+import org.apache.camel.main.MainHttpServerFactory;
+import io.referralbridge.config.Settings;
+import io.referralbridge.ops.ManagementGuard;
+
+/**
+ * Creates camel-main's two HTTP servers (business and management) as the stock factory does, and puts a handler in
+ * front of every request of each, before any route or Jolokia sees it: {@link ResponseHeaders} on the business server,
+ * {@link io.referralbridge.ops.ManagementGuard} on the management server. Bound in the registry, where camel-main looks
+ * for a factory before its own (Application binds it: camel-main makes its servers before configuration classes run).
+ * The hook used is platform-http's authentication configuration: its handlers are
+ * mounted before the routes when the server starts, so no request is ever served unguarded.
+ */
+public final class HttpServers implements MainHttpServerFactory, CamelContextAware {
+
+    private final DefaultMainHttpServerFactory stock = new DefaultMainHttpServerFactory();
+    private CamelContext context;
+
+    @Override
+    public Service newHttpServer(CamelContext camelContext, HttpServerConfigurationProperties properties) {
+        useVertx(camelContext);
+        MainHttpServer server = (MainHttpServer) stock.newHttpServer(camelContext, properties);
+        guard(server.getConfiguration(), new ResponseHeaders());
+        return server;
+    }
+
+    @Override
+    public Service newHttpManagementServer(CamelContext camelContext,
+                                           HttpManagementServerConfigurationProperties properties) {
+        ManagementGuard guard = ManagementGuard.from(new Settings(camelContext));
+        useVertx(camelContext);
+        ManagementHttpServer server = (ManagementHttpServer) stock.newHttpManagementServer(camelContext, properties);
+        guard(server.getConfiguration(), guard);
+        return server;
+    }
+
+    /** Both servers on one Vert.x instance with the idle timeout; closed with the context. */
+    private static synchronized void useVertx(CamelContext camelContext) {
+        if (camelContext.getRegistry().lookupByName("vertx") != null) {
+            return;
+        }
+        Settings s = new Settings(camelContext);
+        Vertx vertx = vertxWithIdleTimeout(s.getInt("bridge.http.idle-timeout-seconds", 30, 1));
+        camelContext.getRegistry().bind("vertx", vertx);
+        try {
+            camelContext.addService(new org.apache.camel.support.service.ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            }, true, false);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void guard(VertxPlatformHttpServerConfiguration configuration, Handler<RoutingContext> guard) {
+        AuthenticationConfig auth = configuration.getAuthenticationConfig();
+        AuthenticationConfig.AuthenticationConfigEntry entry = new AuthenticationConfig.AuthenticationConfigEntry();
+        entry.setPath("/*");
+        entry.setAuthenticationProviderFactory(vertx -> null);
+        entry.setAuthenticationHandlerFactory(new AuthenticationConfig.AuthenticationHandlerFactory() {
+            @Override
+            public <T extends io.vertx.ext.auth.authentication.AuthenticationProvider> AuthenticationHandler
+                    createAuthenticationHandler(T provider) {
+                return guard::handle;
+            }
+        });
+        auth.getEntries().add(0, entry);
+        auth.setEnabled(true);
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.context = camelContext;
+        stock.setCamelContext(camelContext);
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return context;
+    }
+
+    /**
+     * The Vert.x instance both servers run on, with an idle timeout on every connection: one that sends its headers or
+     * body too slowly (or sits open doing nothing) is closed after {@code idleSeconds}. platform-http creates its
+     * servers with default options (no timeout) and takes the Vert.x instance from the registry, so the instance is
+     * given here as a proxy that adds the timeout to the options of each server it creates.
+     */
+    public static Vertx vertxWithIdleTimeout(int idleSeconds) {
+        Vertx vertx = Vertx.vertx();
+        Set<Class<?>> interfaces = new LinkedHashSet<>();
+        for (Class<?> c = vertx.getClass(); c != null; c = c.getSuperclass()) {
+            interfaces.addAll(List.of(c.getInterfaces()));
+        }
+        InvocationHandler handler = (proxy, method, args) -> {
+            Object[] a = args;
+            if (method.getName().equals("createHttpServer") && a != null && a.length == 1
+                    && a[0] instanceof HttpServerOptions options) {
+                a = new Object[] {new HttpServerOptions(options).setIdleTimeout(idleSeconds)};
+            }
+            try {
+                return method.invoke(vertx, a);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        return (Vertx) Proxy.newProxyInstance(HttpServers.class.getClassLoader(),
+                new ArrayList<>(interfaces).toArray(Class<?>[]::new), handler);
+    }
+}
