@@ -44,5 +44,9 @@ UPDATE outbox SET status = 'dead', claimed_until = NULL WHERE id = ? AND status 
 -- (outbox_id): a replayed task is due at once
 UPDATE outbox SET status = 'pending', claimed_until = NULL, attempts = 0 WHERE id = ? AND status = 'dead'
 
+-- name: release
+-- (ids[]): tasks a stopping process claimed and did not finish are due again at once
+UPDATE outbox SET claimed_until = NULL WHERE id = ANY(?) AND status = 'pending'
+
 -- name: depth
 SELECT kind, count(*) AS pending FROM outbox WHERE status = 'pending' GROUP BY kind

@@ -119,7 +119,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
                         + "not configured (servicetitan.connections): they are neither booked nor polled until it is "
                         + "configured again or their referral.connection is updated", open, name));
         Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size", 20),
-                s.getInt("bridge.outbox.lease-seconds", 300));
+                s.getInt("bridge.outbox.lease-seconds", 900));
+        resources.push(outbox); // released before the database closes
         BookingMapper mapper = new BookingMapper(json, fields, s);
 
         Registry r = context.getRegistry();

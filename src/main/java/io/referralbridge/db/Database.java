@@ -69,6 +69,9 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(url);
         config.setUsername(user);
         config.setPassword(password);
+        // PostgreSQL's error Detail and Where lines quote the data (a webhook's JSON, a phone number); they would reach
+        // the logs with any exception. The driver leaves them out of its messages with this.
+        config.addDataSourceProperty("logServerErrorDetail", "false");
         config.setMaximumPoolSize(settings.getInt("bridge.db.pool-size", 10));
         config.setConnectionTimeout(settings.getLong("bridge.db.connection-timeout-ms", 5000));
         // Start even if the database is briefly away; requests fail fast with 503 until it is back.
@@ -141,6 +144,8 @@ public final class Database implements AutoCloseable {
             settings.optional("bridge.db.embedded.data-dir").ifPresent(dir -> builder
                     .setDataDirectory(Path.of(dir).toAbsolutePath())
                     .setCleanDataDirectory(false));
+            // Stopped by the bridge after Camel (Resources), not by a JVM shutdown hook that races Camel's own stop.
+            builder.setRegisterShutdownHook(false);
             EmbeddedPostgres pg = builder.start();
             LOG.info("Embedded PostgreSQL started on port {}", pg.getPort());
             return pg;

@@ -71,12 +71,21 @@ public final class Reports {
         return Map.of("referrals", Tx.run(ds, tx -> tx.query(sql.get("list-by-" + order), c, c, max)));
     }
 
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
+    /** A date or instant within years 1 to 9999 (PostgreSQL's range is wider; nothing a report needs is outside). */
     private static Instant instant(String name, String value) {
+        Instant i;
         try {
-            return value.length() == 10 ? LocalDate.parse(value).atStartOfDay().toInstant(ZoneOffset.UTC)
+            i = value.length() == 10 ? LocalDate.parse(value).atStartOfDay().toInstant(ZoneOffset.UTC)
                     : Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw HttpProblem.badRequest("invalid_parameter", name + " must be a date (2026-11-01) or an instant");
         }
+        if (i.isBefore(EARLIEST) || i.isAfter(LATEST)) {
+            throw HttpProblem.badRequest("invalid_parameter", name + " must be between years 1 and 9999");
+        }
+        return i;
     }
 }

@@ -54,6 +54,43 @@ class LogMaskingTest {
     }
 
     @Test
+    void internationalEmailsAreMasked() {
+        String line = format("refused jose@münchen.de, josé@example.com and dana&sam@例え.jp for 42");
+        for (String local : new String[] {"jose@", "josé", "dana&sam"}) {
+            assertFalse(line.contains(local), line);
+        }
+        assertTrue(line.contains("***@münchen.de") && line.contains("***@例え.jp"), line);
+    }
+
+    @Test
+    void phoneNumbersOfAnyFormAreMasked() {
+        for (String phone : new String[] {"+1 555 0100 ext. 12", "555-0100 x12", "0421/123 456", "０３（１２３４）５６７８",
+                "+49 30 1234567", "555.123.4567", "(555) 010-0199", "+81 3-1234-5678"}) {
+            String line = format("contact " + phone + " refused");
+            assertTrue(line.contains("***phone***"), line);
+            String message = line.substring(line.indexOf(" - ")).replaceAll("ext\\. 12|x12", "");
+            assertFalse(message.matches("(?s).*(\\p{Nd}.?){7}.*"), line);
+        }
+    }
+
+    @Test
+    void aStackTraceIsMaskedToo() {
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        Layout<?> layout = ctx.getConfiguration().getAppender("console").getLayout();
+        String line = new String(layout.toByteArray(Log4jLogEvent.newBuilder().setLoggerName("test")
+                .setLevel(Level.ERROR).setMessage(new SimpleMessage("failed"))
+                .setThrown(new IllegalStateException("bad phone +1 555 0100 of dana@example.com")).build()),
+                StandardCharsets.UTF_8);
+        assertFalse(line.contains("555 0100") || line.contains("dana@"), line);
+    }
+
+    @Test
+    void ipAddressesAndPortsAreKept() {
+        String line = format("ServiceTitan sandbox listening on http://127.0.0.1:9180, poll 2026-11-23 10:15");
+        assertTrue(line.contains("http://127.0.0.1:9180, poll 2026-11-23 10:15"), line);
+    }
+
+    @Test
     void datesTimestampsAndIdsAreKept() {
         String line = format("Referral 1234567 booked 2026-11-23T10:15:00Z as booking 1000, webhook 1795422556");
         assertTrue(line.contains("Referral 1234567 booked 2026-11-23T10:15:00Z as booking 1000, webhook 1795422556"),
