@@ -161,7 +161,7 @@ public final class ManagementGuard implements Handler<RoutingContext> {
                     // allowed on every MBean
                 }
                 case "exec" -> {
-                    String operation = r.path("operation").asText("").replaceAll("\\(.*$", "");
+                    String operation = r.path("operation").asText(""); // as Jolokia's policy sees it
                     if (!allows(mbean, name -> policy.isOperationAllowed(name, operation))) {
                         return "Operation " + operation + " of " + mbean + " is not allowed (jolokia-access.xml)";
                     }

@@ -237,6 +237,10 @@ public final class BridgeUnderTest implements AutoCloseable {
         return send(b.build());
     }
 
+    public int managementPort() {
+        return Integer.parseInt(properties.get("camel.management.port"));
+    }
+
     public static Map<String, String> managementAuth() {
         return Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                 (MANAGEMENT_USER + ":" + MANAGEMENT_PASSWORD).getBytes(StandardCharsets.UTF_8)));
