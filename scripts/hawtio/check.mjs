@@ -32,6 +32,15 @@ try {
     await page.waitForTimeout(200);
   }
   const console = context.pages()[1];
+  // The management server needs its credential: Hawtio asks for it when Jolokia answers 401.
+  const user = process.env.BRIDGE_MANAGEMENT_USER ?? 'operator';
+  const password = process.env.BRIDGE_MANAGEMENT_PASSWORD ?? 'dev-management-password';
+  const login = console.locator('input[type="password"]');
+  if (await login.count().catch(() => 0)) {
+    await console.locator('input[name="username"], #connect-login-form-username').first().fill(user);
+    await login.first().fill(password);
+    await console.getByRole('button', { name: /log ?in|connect/i }).first().click();
+  }
   await console.getByText('Camel Contexts').waitFor({ timeout: 30000 });
   await console.locator('.pf-v5-c-tree-view__node-text', { hasText: /^routes$/ }).first().click();
   await console.getByText('referral-intake').last().waitFor();

@@ -49,11 +49,14 @@ public final class HttpRequests {
                 throw HttpProblem.badRequest("invalid_parameter", "Query parameter '" + bounded(name) + "' is given "
                         + values.size() + " times");
             }
-            params.put(check(name, values.get(0)), values.get(0));
+            check(name, values.get(0));
+            params.put(name, values.get(0));
         }
         if (exchange.getFromEndpoint() instanceof PlatformHttpEndpoint endpoint) {
-            pathParameters(endpoint.getPath(), request.path()).forEach((name, value) -> params.put(name,
-                    check(name, value)));
+            pathParameters(endpoint.getPath(), request.path()).forEach((name, value) -> {
+                check(name, value);
+                params.put(name, value);
+            });
         }
         params.forEach(m::setHeader);
     }
@@ -98,7 +101,7 @@ public final class HttpRequests {
         return out;
     }
 
-    private static String check(String name, String value) {
+    private static void check(String name, String value) {
         if (name.length() > 100 || name.indexOf('\0') >= 0) {
             throw HttpProblem.badRequest("invalid_parameter", "A parameter name is invalid");
         }
@@ -113,7 +116,6 @@ public final class HttpRequests {
                         + "' contains a control character");
             }
         }
-        return name;
     }
 
     private static boolean validSurrogate(String s, int i) {

@@ -45,17 +45,34 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
         useVertx(camelContext);
         MainHttpServer server = (MainHttpServer) stock.newHttpServer(camelContext, properties);
         guard(server.getConfiguration(), new ResponseHeaders());
+        announce(camelContext, "Webhook and admin HTTP server", properties.getHost(), properties.getPort(), "");
         return server;
     }
 
     @Override
     public Service newHttpManagementServer(CamelContext camelContext,
                                            HttpManagementServerConfigurationProperties properties) {
-        ManagementGuard guard = ManagementGuard.from(new Settings(camelContext));
+        ManagementGuard guard;
+        try {
+            guard = ManagementGuard.from(new Settings(camelContext));
+        } catch (io.referralbridge.config.ConfigurationException e) {
+            // Named by BridgeConfiguration in its turn (settings are checked in one order); startup fails there, and
+            // until then this server answers nothing but 401.
+            guard = new ManagementGuard("-", java.util.UUID.randomUUID() + "-unusable", "", "/observe/jolokia",
+                    "/observe/health-none");
+        }
         useVertx(camelContext);
         ManagementHttpServer server = (ManagementHttpServer) stock.newHttpManagementServer(camelContext, properties);
         guard(server.getConfiguration(), guard);
+        announce(camelContext, "Management server", properties.getHost(), properties.getPort(),
+                " (health open; metrics and Jolokia need the management credential)");
         return server;
+    }
+
+    /** The real bind address, once started (camel-main's endpoint summary prints 0.0.0.0 for both; it is muted). */
+    private static void announce(CamelContext camelContext, String what, String host, int port, String note) {
+        camelContext.addStartupListener((ctx, alreadyStarted) -> org.slf4j.LoggerFactory.getLogger(HttpServers.class)
+                .info("{} listening on http://{}:{}{}", what, host, port, note));
     }
 
     /** Both servers on one Vert.x instance with the idle timeout; closed with the context. */

@@ -87,22 +87,33 @@ class OperationsTest {
         HttpResponse<String> search = bridge.management("/observe/jolokia/search/referral-bridge:type=operations,*");
         String mbean = bridge.json(search).path("value").path(0).asText();
         assertTrue(mbean.startsWith("referral-bridge:type=operations,name="), search.body());
-        String exec = "/observe/jolokia/exec/" + mbean + "/";
-
-        JsonNode paused = bridge.json(bridge.management(exec + "pausePolling/default"));
+        JsonNode paused = exec(mbean, "pausePolling", "default");
         assertEquals(200, paused.path("status").asInt(), paused.toString());
         assertEquals(Boolean.TRUE, bridge.query("SELECT paused FROM poll_control WHERE connection = 'default'").get(0)
                 .get("paused"));
-        JsonNode cycle = bridge.json(bridge.management(exec + "pollNow/default"));
+        JsonNode cycle = exec(mbean, "pollNow", "default");
         assertTrue(bridge.json(cycle.path("value").asText()).path("requests").asInt() >= 3, cycle.toString());
-        bridge.json(bridge.management(exec + "resumePolling/default"));
+        exec(mbean, "resumePolling", "default");
         assertEquals(Boolean.FALSE, bridge.query("SELECT paused FROM poll_control WHERE connection = 'default'")
                 .get(0).get("paused"));
 
-        JsonNode list = bridge.json(bridge.management(exec + "listDeadLetters"));
+        JsonNode list = exec(mbean, "listDeadLetters");
         assertTrue(bridge.json(list.path("value").asText()).has("deadLetters"), list.toString());
-        JsonNode unknown = bridge.json(bridge.management(exec + "replayDeadLetter/999999"));
+        JsonNode unknown = exec(mbean, "replayDeadLetter", 999999);
         assertTrue(unknown.path("error").asText().contains("No dead letter 999999"), unknown.toString());
+    }
+
+    /** A Jolokia exec as Hawtio sends it: POST with the management credential (GET may only read). */
+    private static JsonNode exec(String mbean, String operation, Object... arguments) {
+        com.fasterxml.jackson.databind.node.ObjectNode request = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode().put("type", "exec").put("mbean", mbean).put("operation", operation);
+        var args = request.putArray("arguments");
+        for (Object a : arguments) {
+            args.addPOJO(a);
+        }
+        Map<String, String> headers = new java.util.HashMap<>(BridgeUnderTest.managementAuth());
+        headers.put("Content-Type", "application/json");
+        return bridge.json(bridge.management("POST", "/observe/jolokia", request.toString(), headers));
     }
 
     @Test

@@ -154,7 +154,8 @@ class SecurityProbeTest {
         JsonNode diagram = bridge.json(jolokiaPost("{\"type\":\"exec\",\"mbean\":\"org.apache.camel:context="
                 + "referral-bridge,type=context,name=\\\"referral-bridge\\\"\",\"operation\":\"dumpRoutesAsXml()\"}",
                 Map.of()));
-        assertTrue(diagram.path("value").asText().contains("referral-intake"), "Hawtio's route diagrams read this");
+        assertTrue(diagram.path("value").asText().contains("referral-intake"), "Hawtio's route diagrams read this: "
+                + diagram);
     }
 
     @Test
@@ -173,6 +174,13 @@ class SecurityProbeTest {
                 + "Host: 127.0.0.1\r\nAuthorization: Bearer " + BridgeUnderTest.ADMIN_TOKEN + "\r\nConnection: "
                 + "keep-alive\r\nContent-Length: 0\r\n\r\n").substring(9, 12));
         assertEquals(200, bridge.post("/admin/poll/resume", new byte[0], bridge.admin()).statusCode());
+        // a path parameter is the path's, whatever the query or the headers say
+        assertEquals(202, bridge.sendWebhook("evt-sec-path", referralEvent("SEC-PATH", "path@example.com"))
+                .statusCode());
+        HttpResponse<String> view = bridge.get("/api/referrals/SEC-PATH?code=OTHER", Map.of("Authorization",
+                "Bearer " + BridgeUnderTest.ADMIN_TOKEN, "code", "OTHER"));
+        assertEquals(200, view.statusCode(), view.body());
+        assertEquals("SEC-PATH", bridge.json(view).path("code").asText(), view.body());
         // a parameter given twice is refused rather than guessed
         assertEquals(400, bridge.get("/api/referrals?limit=1&limit=1000", bridge.admin()).statusCode());
     }
