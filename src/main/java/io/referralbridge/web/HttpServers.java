@@ -71,8 +71,12 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
 
     /** The real bind address, once started (camel-main's endpoint summary prints 0.0.0.0 for both; it is muted). */
     private static void announce(CamelContext camelContext, String what, String host, int port, String note) {
-        camelContext.addStartupListener((ctx, alreadyStarted) -> org.slf4j.LoggerFactory.getLogger(HttpServers.class)
-                .info("{} listening on http://{}:{}{}", what, host, port, note));
+        try {
+            camelContext.addStartupListener((ctx, alreadyStarted) -> org.slf4j.LoggerFactory
+                    .getLogger(HttpServers.class).info("{} listening on http://{}:{}{}", what, host, port, note));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Both servers on one Vert.x instance with the idle timeout; closed with the context. */
