@@ -59,6 +59,16 @@ public final class BridgeProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, as a supervisor stops a service; how long the process took to exit (at most a minute is waited). */
+    public Duration terminate() throws InterruptedException {
+        long start = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
     /** SIGKILL: no shutdown hook, no cleanup, as when a machine dies. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
