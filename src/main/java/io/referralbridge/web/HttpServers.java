@@ -46,6 +46,7 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
         MainHttpServer server = (MainHttpServer) stock.newHttpServer(camelContext, properties);
         guard(server.getConfiguration(), new ResponseHeaders());
         announce(camelContext, "Webhook and admin HTTP server", properties.getHost(), properties.getPort(), "");
+        whenStarted(camelContext, () -> clientGoneIsInfo(server.getRouter()));
         return server;
     }
 
@@ -66,7 +67,32 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
         guard(server.getConfiguration(), guard);
         announce(camelContext, "Management server", properties.getHost(), properties.getPort(),
                 " (health open; metrics and Jolokia need the management credential)");
+        whenStarted(camelContext, () -> clientGoneIsInfo(server.getRouter()));
         return server;
+    }
+
+    /**
+     * A client that closes its connection before its answer (say, mid-body) is one INFO line: Vert.x would log an ERROR
+     * "Unhandled exception in router" for what is the client's choice, not a fault of the bridge.
+     */
+    private static void clientGoneIsInfo(io.vertx.ext.web.Router router) {
+        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+                org.slf4j.LoggerFactory.getLogger(HttpServers.class).info(
+                        "Client closed the connection before its answer: {} {}", ctx.request().method(),
+                        ctx.normalizedPath());
+            } else {
+                ctx.next();
+            }
+        });
+    }
+
+    private static void whenStarted(CamelContext camelContext, Runnable action) {
+        try {
+            camelContext.addStartupListener((ctx, alreadyStarted) -> action.run());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The real bind address, once started (camel-main's endpoint summary prints 0.0.0.0 for both; it is muted). */
