@@ -36,10 +36,12 @@ try {
   const user = process.env.BRIDGE_MANAGEMENT_USER ?? 'operator';
   const password = process.env.BRIDGE_MANAGEMENT_PASSWORD ?? 'dev-management-password';
   const login = console.locator('input[type="password"]');
-  if (await login.count().catch(() => 0)) {
-    await console.locator('input[name="username"], #connect-login-form-username').first().fill(user);
-    await login.first().fill(password);
-    await console.getByRole('button', { name: /log ?in|connect/i }).first().click();
+  await Promise.race([login.first().waitFor({ timeout: 30000 }),
+    console.getByText('Camel Contexts').waitFor({ timeout: 30000 })]).catch(() => {});
+  if (await login.count()) {
+    await console.getByLabel('Username').fill(user);
+    await console.getByLabel('Password').fill(password);
+    await console.getByRole('button', { name: 'Log in' }).click();
   }
   await console.getByText('Camel Contexts').waitFor({ timeout: 30000 });
   await console.locator('.pf-v5-c-tree-view__node-text', { hasText: /^routes$/ }).first().click();
