@@ -61,6 +61,10 @@ class ShutdownIT {
         BridgeUnderTest.await("the booking in back-off", Duration.ofSeconds(30),
                 () -> sandbox.requestCount("GET /bookings") >= 2 || logHas(log, "On delivery attempt: 2"));
         long before = Files.size(log);
+        String started = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(started.contains("Management server listening on http://127.0.0.1:" + bridge.managementPort),
+                "the management server's real bind address is logged");
+        assertFalse(started.contains("0.0.0.0:" + bridge.managementPort), "never 0.0.0.0 for the management server");
 
         Duration took = bridge.terminate();
         System.out.println("SIGTERM with a booking in back-off: stopped in " + took.toMillis() + " ms");

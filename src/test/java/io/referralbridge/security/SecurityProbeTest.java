@@ -279,6 +279,20 @@ class SecurityProbeTest {
         }
     }
 
+    @Test
+    void databaseErrorsDoNotQuoteTheData() throws Exception {
+        javax.sql.DataSource ds = bridge.main.getCamelContext().getRegistry().lookupByNameAndType("dataSource",
+                javax.sql.DataSource.class);
+        try (var c = ds.getConnection(); var st = c.createStatement()) {
+            st.executeQuery("SELECT CAST('{\"phone\": \"+1 555 0100\", \"email\": \"dana@example.com\" oops' AS jsonb)");
+            throw new AssertionError("PostgreSQL accepted broken JSON");
+        } catch (java.sql.SQLException e) {
+            String text = e.toString();
+            assertFalse(text.contains("555") || text.contains("dana@") || text.contains("Where:")
+                    || text.contains("Detail:"), text);
+        }
+    }
+
     /** One HTTP/1.1 exchange over a plain socket (for headers the JDK client will not send); the status line. */
     static String rawRequest(int port, String request) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
