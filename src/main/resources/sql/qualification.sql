@@ -20,7 +20,12 @@ ON CONFLICT (connection) DO UPDATE SET paused = EXCLUDED.paused, updated_at = no
 
 -- name: by-bookings
 -- (connection, booking_ids[])
-SELECT id, booking_id, job_id, state FROM referral WHERE connection = ? AND booking_id = ANY (?)
+SELECT id, booking_id, job_id, state, booking_status, not_qualified_reason
+FROM referral WHERE connection = ? AND booking_id = ANY (?)
+
+-- name: clear-not-qualified
+-- (referral_id)
+UPDATE referral SET not_qualified_reason = NULL WHERE id = ?
 
 -- name: by-jobs
 -- (connection, booking_ids[], connection, job_ids[]): two index scans
@@ -38,10 +43,26 @@ UPDATE referral SET job_id = ?, job_status = coalesce(?, job_status), needs_eval
     facts_version = facts_version + 1, updated_at = now()
 WHERE id = ?
 
--- name: upsert-invoice
--- (invoice_id, referral_id, total, balance, active)
-INSERT INTO referral_invoice (invoice_id, referral_id, total, balance, active) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (invoice_id) DO UPDATE SET total = EXCLUDED.total, balance = EXCLUDED.balance, active = EXCLUDED.active
+-- name: upsert-invoices
+-- (connection, invoice_ids[], job_ids[], totals[], balances[], actives[]): one page of the invoices feed, each invoice
+-- once; kept by job whether or not the job is a referral's yet
+INSERT INTO job_invoice (connection, invoice_id, job_id, total, balance, active)
+SELECT ?, i.invoice_id, i.job_id, i.total, i.balance, i.active
+FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS NUMERIC[]), CAST(? AS NUMERIC[]), CAST(? AS BOOLEAN[]))
+    AS i (invoice_id, job_id, total, balance, active)
+ON CONFLICT (connection, invoice_id) DO UPDATE SET job_id = EXCLUDED.job_id, total = EXCLUDED.total,
+    balance = EXCLUDED.balance, active = EXCLUDED.active, updated_at = now()
+
+-- name: prune-invoices
+-- (connection, retention_days): invoices of jobs that are no referral's, older than the retention window
+DELETE FROM job_invoice ji
+WHERE ji.connection = ? AND ji.updated_at < now() - make_interval(days => ?)
+  AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.connection = ji.connection AND r.job_id = ji.job_id)
+
+-- name: set-booking-status
+-- (booking_status, referral_id)
+UPDATE referral SET booking_status = ?, needs_evaluation = true, facts_version = facts_version + 1, updated_at = now()
+WHERE id = ?
 
 -- name: flag
 -- (referral_id)
@@ -49,11 +70,12 @@ UPDATE referral SET needs_evaluation = true, facts_version = facts_version + 1 W
 
 -- name: to-evaluate
 -- (connections[], limit)
-SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status, r.not_qualified_reason, r.facts_version,
+SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status, r.booking_status, r.not_qualified_reason,
+       r.facts_version,
        coalesce(sum(i.total) FILTER (WHERE i.active), 0)   AS invoice_total,
        coalesce(sum(i.balance) FILTER (WHERE i.active), 0) AS invoice_balance,
        count(i.invoice_id) FILTER (WHERE i.active)          AS invoice_count
-FROM referral r LEFT JOIN referral_invoice i ON i.referral_id = r.id
+FROM referral r LEFT JOIN job_invoice i ON i.connection = r.connection AND i.job_id = r.job_id
 WHERE r.needs_evaluation AND r.connection = ANY (?)
 GROUP BY r.id ORDER BY r.id LIMIT ?
 

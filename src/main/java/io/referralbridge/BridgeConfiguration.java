@@ -142,7 +142,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         }
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
-        ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics);
+        ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics,
+                s.getInt("bridge.poll.invoice-retention-days", 90, 1));
         r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {

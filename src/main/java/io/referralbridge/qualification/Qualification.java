@@ -28,6 +28,7 @@ public final class Qualification {
     private static final Logger LOG = LoggerFactory.getLogger(Qualification.class);
     public static final String NOTIFY_PLATFORM = "notify_platform";
     public static final String REJECTED = "rejected by an operator";
+    public static final String BOOKING_DISMISSED = "booking dismissed";
     private static final Set<String> QUALIFIABLE = Set.of("received", "booking_requested", "booked", "job_created",
             "not_qualified", "failed");
 
@@ -57,7 +58,7 @@ public final class Qualification {
         return Tx.run(ds, tx -> tx.query(sql.get("to-evaluate"), tx.array("text", names), batchSize).stream().map(r -> new ReferralProgress(
                 ((Number) r.get("id")).longValue(), (String) r.get("code"), (String) r.get("campaign_id"),
                 (String) r.get("state"), (Long) r.get("job_id"), (String) r.get("job_status"),
-                (String) r.get("not_qualified_reason"), (BigDecimal) r.get("invoice_total"), (BigDecimal) r.get("invoice_balance"),
+                (String) r.get("booking_status"), (String) r.get("not_qualified_reason"), (BigDecimal) r.get("invoice_total"), (BigDecimal) r.get("invoice_balance"),
                 ((Number) r.get("invoice_count")).intValue(),
                 campaigns.find((String) r.get("campaign_id")).map(Campaign::qualification)
                         .orElse(Campaign.Qualification.manualOnly()),

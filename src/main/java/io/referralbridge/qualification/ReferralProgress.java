@@ -10,7 +10,7 @@ import io.referralbridge.booking.Campaign;
  * is the version of these facts; the evaluation clears its flag only if they are still current.
  */
 public record ReferralProgress(long id, String code, String campaignId, String state, Long jobId, String jobStatus,
-                               String notQualifiedReason, BigDecimal invoiceTotal, BigDecimal invoiceBalance, int invoiceCount,
+                               String bookingStatus, String notQualifiedReason, BigDecimal invoiceTotal, BigDecimal invoiceBalance, int invoiceCount,
                                Campaign.Qualification rule, long factsVersion) {
 
     public String option() {
@@ -23,6 +23,11 @@ public record ReferralProgress(long id, String code, String campaignId, String s
 
     public boolean jobReachedStatus() {
         return hasJob() && jobStatus != null && rule.statuses().contains(jobStatus);
+    }
+
+    /** The call centre dismissed the booking, and no job came of it: there is nothing to wait for. */
+    public boolean bookingDismissed() {
+        return !hasJob() && "Dismissed".equals(bookingStatus) && !"not_qualified".equals(state);
     }
 
     public boolean jobCanceled() {

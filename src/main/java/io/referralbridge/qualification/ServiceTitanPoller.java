@@ -41,8 +41,11 @@ public final class ServiceTitanPoller {
     private final Queries sql = Queries.load("sql/qualification.sql");
     private final Map<String, Long> lastSuccess = new ConcurrentHashMap<>();
 
+    private final int invoiceRetentionDays;
+
     public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralStore referrals,
-                              io.referralbridge.ops.BridgeMetrics metrics) {
+                              io.referralbridge.ops.BridgeMetrics metrics, int invoiceRetentionDays) {
+        this.invoiceRetentionDays = invoiceRetentionDays;
         this.ds = ds;
         this.clients = clients;
         this.referrals = referrals;
@@ -179,6 +182,7 @@ public final class ServiceTitanPoller {
                 more = page.path("hasMore").asBoolean(false);
             }
         }
+        Tx.run(ds, tx -> tx.update(sql.get("prune-invoices"), name, invoiceRetentionDays));
         lastSuccess.put(name, System.currentTimeMillis());
         metrics.count("bridge.poll.cycles", "connection", name);
         stats.put("requests", requests);
@@ -202,25 +206,41 @@ public final class ServiceTitanPoller {
         };
     }
 
-    /** A booking booked into a job carries jobId. */
+    /**
+     * A booking carries its status and, once booked into a job, its jobId. A dismissed booking is left to the router
+     * (not qualified); one reopened or converted after that goes on from booked.
+     */
     private int applyBookings(Tx tx, String connection, JsonNode data) throws Exception {
-        Map<Long, Long> jobByBooking = new HashMap<>();
+        Map<Long, JsonNode> byId = new HashMap<>();
         for (JsonNode b : data) {
-            if (b.hasNonNull("jobId")) {
-                jobByBooking.put(b.path("id").asLong(), b.path("jobId").asLong());
-            }
-        }
-        if (jobByBooking.isEmpty()) {
-            return 0;
+            byId.put(b.path("id").asLong(), b); // the latest row of a booking wins
         }
         int n = 0;
-        for (Map<String, Object> r : tx.query(sql.get("by-bookings"), connection,
-                longs(tx, jobByBooking.keySet()))) {
+        for (Map<String, Object> r : tx.query(sql.get("by-bookings"), connection, longs(tx, byId.keySet()))) {
             long referralId = ((Number) r.get("id")).longValue();
-            long jobId = jobByBooking.get(((Number) r.get("booking_id")).longValue());
-            tx.update(sql.get("set-job"), jobId, null, referralId);
-            linkJob(tx, referralId, (String) r.get("state"), jobId);
-            n++;
+            JsonNode b = byId.get(((Number) r.get("booking_id")).longValue());
+            String status = b.path("status").asText(null);
+            String state = (String) r.get("state");
+            boolean changed = false;
+            if (status != null && !status.equals(r.get("booking_status"))) {
+                tx.update(sql.get("set-booking-status"), status, referralId);
+                changed = true;
+            }
+            if (!"Dismissed".equals(status) && state.equals("not_qualified")
+                    && Qualification.BOOKING_DISMISSED.equals(r.get("not_qualified_reason"))) {
+                referrals.transition(tx, referralId, Set.of("not_qualified"), "booked", null,
+                        "ServiceTitan booking " + status + " again");
+                tx.update(sql.get("clear-not-qualified"), referralId);
+                state = "booked";
+                changed = true;
+            }
+            if (b.hasNonNull("jobId") && !Long.valueOf(b.path("jobId").asLong()).equals(r.get("job_id"))) {
+                long jobId = b.path("jobId").asLong();
+                tx.update(sql.get("set-job"), jobId, null, referralId);
+                linkJob(tx, referralId, state, jobId);
+                changed = true;
+            }
+            n += changed ? 1 : 0;
         }
         return n;
     }
@@ -253,24 +273,39 @@ public final class ServiceTitanPoller {
         return n;
     }
 
+    /**
+     * Invoices are kept by job as they come (the feeds are not consistent with each other: an invoice can come before
+     * the job is linked to its referral); the referrals whose jobs they are get evaluated.
+     */
     private int applyInvoices(Tx tx, String connection, JsonNode data) throws Exception {
-        Map<Long, List<JsonNode>> byJob = new HashMap<>();
+        Map<Long, JsonNode> byId = new java.util.LinkedHashMap<>();
         for (JsonNode i : data) {
             if (i.path("job").hasNonNull("id")) {
-                byJob.computeIfAbsent(i.path("job").path("id").asLong(), k -> new ArrayList<>()).add(i);
+                byId.put(i.path("id").asLong(), i); // the latest row of an invoice wins
             }
         }
-        if (byJob.isEmpty()) {
+        if (byId.isEmpty()) {
             return 0;
         }
+        List<Object> ids = new ArrayList<>();
+        List<Object> jobs = new ArrayList<>();
+        List<Object> totals = new ArrayList<>();
+        List<Object> balances = new ArrayList<>();
+        List<Object> actives = new ArrayList<>();
+        for (JsonNode inv : byId.values()) {
+            ids.add(inv.path("id").asLong());
+            jobs.add(inv.path("job").path("id").asLong());
+            totals.add(money(inv, "total"));
+            balances.add(money(inv, "balance"));
+            actives.add(inv.path("active").asBoolean(true));
+        }
+        tx.update(sql.get("upsert-invoices"), connection, tx.array("bigint", ids.toArray()),
+                tx.array("bigint", jobs.toArray()), tx.array("numeric", totals.toArray()),
+                tx.array("numeric", balances.toArray()), tx.array("boolean", actives.toArray()));
         int n = 0;
-        for (Map<String, Object> r : tx.query(sql.get("by-job-ids"), connection, longs(tx, byJob.keySet()))) {
-            long referralId = ((Number) r.get("id")).longValue();
-            for (JsonNode inv : byJob.get(((Number) r.get("job_id")).longValue())) {
-                tx.update(sql.get("upsert-invoice"), inv.path("id").asLong(), referralId, money(inv, "total"),
-                        money(inv, "balance"), inv.path("active").asBoolean(true));
-            }
-            tx.update(sql.get("flag"), referralId);
+        for (Map<String, Object> r : tx.query(sql.get("by-job-ids"), connection,
+                tx.array("bigint", new java.util.HashSet<>(jobs).toArray()))) {
+            tx.update(sql.get("flag"), ((Number) r.get("id")).longValue());
             n++;
         }
         return n;

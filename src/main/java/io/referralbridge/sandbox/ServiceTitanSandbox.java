@@ -88,6 +88,10 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private long windowSecond;
     private int windowCount;
     private long seq = 0;
+    private final java.util.Set<String> heldFeeds = new java.util.HashSet<>();
+    private final List<Change> held = new ArrayList<>();
+    private final Map<String, Map<String, String>> lastExportQuery = new java.util.HashMap<>();
+    private final Map<String, Integer> exportCalls = new java.util.HashMap<>();
 
     private record Change(long seq, String feed, ObjectNode snapshot) {
     }
@@ -306,7 +310,63 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     }
 
     private void record(String feed, ObjectNode entity) {
-        changes.add(new Change(++seq, feed, entity.deepCopy()));
+        if (heldFeeds.contains(feed)) {
+            held.add(new Change(0, feed, entity.deepCopy()));
+        } else {
+            changes.add(new Change(++seq, feed, entity.deepCopy()));
+        }
+    }
+
+    /**
+     * Holds back the changes of these feeds (they appear in their export feed only on {@link #releaseFeeds}), as when
+     * ServiceTitan's feeds lag one another: an invoice can then be seen before the job it belongs to.
+     */
+    public synchronized void holdFeeds(String... feeds) {
+        heldFeeds.addAll(List.of(feeds));
+    }
+
+    public synchronized void releaseFeeds() {
+        heldFeeds.clear();
+        for (Change c : held) {
+            changes.add(new Change(++seq, c.feed(), c.snapshot()));
+        }
+        held.clear();
+    }
+
+    /** The call centre dismisses a booking (no job will come of it). */
+    public synchronized ObjectNode dismissBooking(long bookingId) {
+        return setBookingStatus(bookingId, "Dismissed");
+    }
+
+    /** A dismissed booking is taken up again. */
+    public synchronized ObjectNode reopenBooking(long bookingId) {
+        return setBookingStatus(bookingId, "New");
+    }
+
+    private ObjectNode setBookingStatus(long bookingId, String status) {
+        ObjectNode b = bookings.get(bookingId);
+        if (b == null) {
+            throw new IllegalArgumentException("No booking " + bookingId);
+        }
+        b.put("status", status);
+        if (status.equals("Dismissed")) {
+            b.put("dismissingReasonId", 1);
+        } else {
+            b.putNull("dismissingReasonId");
+        }
+        b.put("modifiedOn", now());
+        record("bookings", b);
+        return b.deepCopy();
+    }
+
+    /** How many export calls of a feed were answered (a poll cycle reads each feed at least once). */
+    public synchronized int exportCalls(String feed) {
+        return exportCalls.getOrDefault(feed, 0);
+    }
+
+    /** The query of the latest export call of a feed (bookings, jobs, invoices), as ServiceTitan received it. */
+    public synchronized Map<String, String> lastExportQuery(String feed) {
+        return lastExportQuery.getOrDefault(feed, Map.of());
     }
 
     private String now() {
@@ -511,6 +571,8 @@ public final class ServiceTitanSandbox implements AutoCloseable {
 
     /** Export feed: every change after the continuation token, oldest first, a page at a time. */
     private Reply export(String feed, Map<String, String> q) {
+        lastExportQuery.put(feed, Map.copyOf(q));
+        exportCalls.merge(feed, 1, Integer::sum);
         long after = decodeFrom(q.get("from"));
         ObjectNode env = json.createObjectNode();
         ArrayNode data = env.putArray("data");
@@ -601,6 +663,12 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         }
         if ((m = match("^/sandbox/bookings/(\\d+)/convert$", path)) != null && method.equals("POST")) {
             return new Reply(200, convertBooking(Long.parseLong(m.group(1))));
+        }
+        if ((m = match("^/sandbox/bookings/(\\d+)/dismiss$", path)) != null && method.equals("POST")) {
+            return new Reply(200, dismissBooking(Long.parseLong(m.group(1))));
+        }
+        if ((m = match("^/sandbox/bookings/(\\d+)/reopen$", path)) != null && method.equals("POST")) {
+            return new Reply(200, reopenBooking(Long.parseLong(m.group(1))));
         }
         if ((m = match("^/sandbox/jobs/(\\d+)/status$", path)) != null && method.equals("POST")) {
             return new Reply(200, setJobStatus(Long.parseLong(m.group(1)), req.path("status").asText()));

@@ -111,7 +111,8 @@ public final class ServiceTitanClient {
             default -> throw new IllegalArgumentException("Unknown export feed " + feed);
         };
         return get("/" + module + "/v2/tenant/" + conn.tenantId() + "/export/" + feed,
-                params("from", from == null ? "" : from, "includeRecentChanges", "false"));
+                params("from", from == null ? "" : from, "includeRecentChanges",
+                        String.valueOf(conn.includeRecentChanges())));
     }
 
     // ---- generic calls ----
@@ -181,7 +182,9 @@ public final class ServiceTitanClient {
         }
         long lifetime = answer.path("expires_in").asLong(900);
         token = accessToken;
-        tokenRenewAt = clock.instant().plusSeconds(Math.max(0, lifetime - conn.refreshMarginSeconds()));
+        // The margin is at most a tenth of the lifetime: a 60 s margin on a 30 s token would renew at every call.
+        long margin = Math.min(conn.refreshMarginSeconds(), lifetime / 10);
+        tokenRenewAt = clock.instant().plusSeconds(Math.max(0, lifetime - margin));
         LOG.debug("New ServiceTitan access token, valid {} s", lifetime);
         return token;
     }

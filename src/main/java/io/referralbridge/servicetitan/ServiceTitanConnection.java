@@ -16,7 +16,8 @@ import io.referralbridge.config.Settings;
 public record ServiceTitanConnection(String name, String authUrl, String apiUrl, String tenantId, String appKey,
                                      String clientId, String clientSecret, int refreshMarginSeconds,
                                      int connectTimeoutMs, int responseTimeoutMs, double maxRequestsPerSecond,
-                                     String pollTrigger, List<String> campaigns, String bookingProvider) {
+                                     String pollTrigger, List<String> campaigns, String bookingProvider,
+                                     boolean includeRecentChanges) {
 
     /** The name of the single connection configured with plain {@code servicetitan.*} settings. */
     public static final String DEFAULT = "default";
@@ -69,7 +70,8 @@ public record ServiceTitanConnection(String name, String authUrl, String apiUrl,
                         "trigger.repeatInterval=30000")),
                 // The single default connection serves every campaign.
                 name.equals(DEFAULT) ? s.getList("bridge.campaigns") : s.getList(p + "campaigns"),
-                s.optional(p + "booking-provider").orElse(null));
+                s.optional(p + "booking-provider").orElse(null),
+                Settings.parseBoolean(p + "include-recent-changes", sharedOr(s, p, "include-recent-changes", "true")));
     }
 
     /** The connection's own value, else the shared servicetitan.* one; missing: named as the connection's key. */

@@ -79,7 +79,15 @@ public final class BridgeUnderTest implements AutoCloseable {
     }
 
     public static BridgeUnderTest start(Map<String, String> extra) {
-        ServiceTitanSandbox sandbox = startServiceTitanSandbox();
+        return start(extra, startServiceTitanSandbox());
+    }
+
+    /** With a ServiceTitan sandbox of these options (say, short-lived tokens). */
+    public static BridgeUnderTest start(Map<String, String> extra, ServiceTitanSandbox.Options options) {
+        return start(extra, ServiceTitanSandbox.start(options));
+    }
+
+    private static BridgeUnderTest start(Map<String, String> extra, ServiceTitanSandbox sandbox) {
         ReferralPlatformSandbox platform = ReferralPlatformSandbox.start(0, PLATFORM_KEY);
         String jdbcUrl = TestDatabase.newDatabase();
         int port = AvailablePortFinder.getNextAvailable();
