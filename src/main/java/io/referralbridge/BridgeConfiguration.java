@@ -119,7 +119,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
                         + "not configured (servicetitan.connections): they are neither booked nor polled until it is "
                         + "configured again or their referral.connection is updated", open, name));
         Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size", 20),
-                s.getInt("bridge.outbox.lease-seconds", 900));
+                leaseSeconds(s), nodeId(s));
+        outbox.releaseOwnClaims();
         resources.push(outbox); // released before the database closes
         BookingMapper mapper = new BookingMapper(json, fields, s);
 
@@ -171,9 +172,11 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("reports", new Reports(db.dataSource()));
         r.bind("referralPlatform", new ReferralPlatformClient(platform, context.createProducerTemplate(), json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
-        r.bind("retryPolicy", new RetryPolicy(s.getLong("bridge.retry.max-delay-ms", 60000), clock));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, metrics);
         r.bind("deadLetters", deadLetters);
+        r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(
+                s.getInt("bridge.retry.max-redeliveries", 15, 0), s.getLong("bridge.retry.initial-delay-ms", 1000),
+                s.getLong("bridge.retry.max-delay-ms", 60000), clock)));
         if (s.getBoolean("camel.main.jmxEnabled", true)) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,
@@ -181,6 +184,35 @@ public final class BridgeConfiguration implements CamelConfiguration {
         }
         r.bind("adminAuth", adminAuth);
         r.bind("campaigns", campaigns);
+    }
+
+    /**
+     * A claim covers one attempt of a task (the back-off waits in the table), and an attempt is at most two calls
+     * (look-up, then create), each bounded by the connect and response timeouts: the lease must outlast that.
+     */
+    static int leaseSeconds(Settings s) {
+        int lease = s.getInt("bridge.outbox.lease-seconds", 120, 1);
+        long attemptMs = 2L * (s.getLong("servicetitan.connect-timeout-ms", 5000)
+                + s.getLong("servicetitan.response-timeout-ms", 30000));
+        if (lease * 1000L <= attemptMs) {
+            throw new io.referralbridge.config.ConfigurationException("Invalid setting 'bridge.outbox.lease-seconds' = "
+                    + lease + ": a claim must outlast one attempt, two calls of up to servicetitan.connect-timeout-ms "
+                    + "+ servicetitan.response-timeout-ms (" + attemptMs / 1000 + " s)");
+        }
+        return lease;
+    }
+
+    /** This node's id on its claims: unique per node (host and HTTP port by default), the same across restarts. */
+    static String nodeId(Settings s) {
+        return s.optional("bridge.node-id").orElseGet(() -> {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "localhost";
+            }
+            return host + ":" + s.get("camel.server.port", "8080");
+        });
     }
 
     /**

@@ -42,6 +42,7 @@ public final class BookingSteps {
     /** Loads the referral of a claimed task, marks it booking_requested and returns the booking request. */
     public ObjectNode prepare(OutboxTask task, Exchange exchange) {
         exchange.setProperty(DeadLetters.OUTBOX_TASK, task);
+        outbox.renew(task); // this attempt's lease: no other worker looks up or creates this booking meanwhile
         StoredReferral r = referrals.load(task.referralId());
         Campaign campaign = campaigns.find(r.campaignId()).orElseThrow(() -> new MappingException(
                 "Campaign " + r.campaignId() + " of referral " + r.id() + " is no longer configured"));
@@ -71,7 +72,7 @@ public final class BookingSteps {
                 referrals.transition(tx, task.referralId(), Set.of("booked"), "job_created", null,
                         "ServiceTitan job " + jobId);
             }
-            outbox.complete(tx, task.id());
+            outbox.complete(tx, task);
             return null;
         });
     }

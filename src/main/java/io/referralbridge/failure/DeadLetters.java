@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class DeadLetters {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
-    public static final String ATTEMPTS = "bridgeAttempts";
     /** The exchange property under which outbox routes keep the task they work on. */
     public static final String OUTBOX_TASK = "outboxTask";
 
@@ -54,15 +53,10 @@ public final class DeadLetters {
         this.referrals = referrals;
     }
 
-    /** The dead-letter endpoint: the exchange carries the original task and the exception that ended it. */
-    public void record(Exchange exchange) throws Exception {
-        OutboxTask task = exchange.getProperty(OUTBOX_TASK, OutboxTask.class);
-        if (task == null) {
-            task = exchange.getMessage().getBody(OutboxTask.class);
-        }
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+    /** A task whose last attempt failed (or that retrying cannot help): recorded, its referral failed. */
+    public void record(Exchange exchange, OutboxTask task, Throwable cause) throws Exception {
         String routeId = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, "unknown", String.class);
-        int attempts = exchange.getProperty(ATTEMPTS, 1, Integer.class);
+        int attempts = task.attempts();
         ObjectNode payload = json.createObjectNode();
         payload.put("outboxId", task.id());
         payload.put("kind", task.kind());
@@ -78,7 +72,7 @@ public final class DeadLetters {
         long id = Tx.run(ds, tx -> {
             Map<String, Object> row = tx.one(sql.get("insert"), routeId, failed.id(), failed.referralId(),
                     json.writeValueAsString(payload), reason, attempts);
-            outbox.markDead(tx, failed.id());
+            outbox.markDead(tx, failed);
             referrals.transition(tx, failed.referralId(), FAILS_FROM.getOrDefault(failed.kind(), Set.of()), "failed",
                     null, "dead letter: " + shorten(reason, 200));
             return ((Number) row.get("id")).longValue();
@@ -124,7 +118,7 @@ public final class DeadLetters {
         });
     }
 
-    static String describe(Throwable cause) {
+    public static String describe(Throwable cause) {
         if (cause == null) {
             return "unknown failure";
         }
@@ -136,7 +130,7 @@ public final class DeadLetters {
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
-    static String shorten(String s, int max) {
+    public static String shorten(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max) + "...";
     }
 }

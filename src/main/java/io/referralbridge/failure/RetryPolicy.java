@@ -6,38 +6,60 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
-import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
+import io.referralbridge.booking.MappingException;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
- * Runs on every failed attempt of an external call (the error handler's onExceptionOccurred): counts attempts, and when
- * the server said how long to wait (429 or 503 with Retry-After, in seconds or as an HTTP date) makes the next
- * redelivery wait that long instead of the exponential back-off.
+ * Whether a failed attempt of an external call is worth another, and when: exponential back-off (initial delay doubled
+ * per attempt, capped), or as long as the server said (429 or 503 with Retry-After, in seconds or as an HTTP date).
+ * A failure that retrying cannot change is not retried: a 4xx other than 401, 408 and 429 (ServiceTitan's 400/404/422,
+ * the platform's refusal), a mapping error, a stored referral that cannot be read.
  */
-public final class RetryPolicy implements Processor {
+public final class RetryPolicy {
 
+    private final int maxAttempts;
+    private final long initialDelayMs;
     private final long maxDelayMs;
     private final Clock clock;
 
-    public RetryPolicy(long maxDelayMs, Clock clock) {
+    public RetryPolicy(int maxRedeliveries, long initialDelayMs, long maxDelayMs, Clock clock) {
+        this.maxAttempts = maxRedeliveries + 1;
+        this.initialDelayMs = initialDelayMs;
         this.maxDelayMs = maxDelayMs;
         this.clock = clock;
     }
 
-    @Override
-    public void process(Exchange exchange) {
-        exchange.setProperty(DeadLetters.ATTEMPTS, exchange.getProperty(DeadLetters.ATTEMPTS, 0, Integer.class) + 1);
-        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (e == null) {
-            e = exchange.getException();
+    public boolean retryable(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                int s = http.getStatusCode();
+                return !(s >= 400 && s < 500 && s != 401 && s != 408 && s != 429);
+            }
+            if (t instanceof MappingException || t instanceof com.fasterxml.jackson.core.JacksonException) {
+                return false;
+            }
         }
-        Long delay = e instanceof HttpOperationFailedException http ? retryAfterMs(http) : null;
-        if (delay != null) {
-            exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, Math.min(delay, maxDelayMs));
-        } else {
-            exchange.getMessage().removeHeader(Exchange.REDELIVERY_DELAY);
+        return true;
+    }
+
+    /** Whether the task gets another attempt after this one (its attempt number, counted from 1). */
+    public boolean another(int attempt, Throwable cause) {
+        return attempt < maxAttempts && retryable(cause);
+    }
+
+    /** How long to wait before the attempt after this one. */
+    public long delayMs(int attempt, Throwable cause) {
+        Long server = null;
+        for (Throwable t = cause; t != null && server == null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                server = retryAfterMs(http);
+            }
         }
+        if (server != null) {
+            return Math.min(server, maxDelayMs);
+        }
+        long delay = initialDelayMs << Math.min(Math.max(attempt - 1, 0), 30);
+        return Math.min(delay <= 0 ? maxDelayMs : delay, maxDelayMs);
     }
 
     Long retryAfterMs(HttpOperationFailedException http) {

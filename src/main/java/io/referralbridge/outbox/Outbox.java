@@ -2,61 +2,117 @@ package io.referralbridge.outbox;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
 import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The transactional outbox. Tasks are claimed with a lease ({@code FOR UPDATE SKIP LOCKED}), so a crashed process's
- * tasks are picked up again when their lease runs out, and several consumers never take the same task at once.
+ * The task queue (a transactional outbox): every task the bridge owes an external system. Each task has its own state,
+ * attempt count and next-attempt time in the table; a failed attempt waits there ({@link #reschedule}), not in a
+ * sleeping thread, so one referral's back-off never holds back another's first attempt.
+ * <p>
+ * Claims are per task, with a lease and a token: {@code FOR UPDATE SKIP LOCKED} lets every node share the table; the
+ * token fences the claim (renew, complete, reschedule and dead-letter check it), so a worker whose lease ran out and was
+ * taken over records nothing. A task is renewed right before its external call, so the lease covers one attempt, not a
+ * batch. Claims carry the node's id: a restarted node frees its previous claims at once, and a stopping one frees what
+ * it still holds.
+ * <p>
+ * Hand-written rather than a job-queue library: the group-commit intake writes a referral and its booking task in one
+ * statement, which a library with its own tables and API would split in two (docs/task-queue.md).
  */
 public final class Outbox implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
     private final DataSource ds;
     private final int batchSize;
     private final int leaseSeconds;
+    private final String node;
     private final Queries sql = Queries.load("sql/outbox.sql");
     // Claimed by this process and not finished: released when it stops, so that a restart takes them up at once.
-    private final java.util.Set<Long> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Long> held = ConcurrentHashMap.newKeySet();
 
-    public Outbox(DataSource ds, int batchSize, int leaseSeconds) {
+    public Outbox(DataSource ds, int batchSize, int leaseSeconds, String node) {
         this.ds = ds;
         this.batchSize = batchSize;
         this.leaseSeconds = leaseSeconds;
+        this.node = node;
+    }
+
+    /** At start: what this node held when it last stopped or crashed is due again now, not when its lease ends. */
+    public void releaseOwnClaims() {
+        int released = Tx.run(ds, tx -> tx.update(sql.get("release-node"), node));
+        if (released > 0) {
+            LOG.info("Took up {} task(s) this node ({}) held when it last stopped", released, node);
+        }
     }
 
     public List<OutboxTask> claim(String kind) {
-        return tasks(kind, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind, batchSize, leaseSeconds)));
+        return tasks(kind, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind, batchSize, leaseSeconds, node)));
     }
 
     /** Tasks of one ServiceTitan connection's referrals, so that one tenant's trouble queues only its own work. */
     public List<OutboxTask> claim(String kind, String connection) {
         return tasks(kind, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind, connection, batchSize,
-                leaseSeconds)));
+                leaseSeconds, node)));
     }
 
     private List<OutboxTask> tasks(String kind, List<Map<String, Object>> rows) {
         List<OutboxTask> tasks = rows.stream()
                 .map(row -> new OutboxTask(((Number) row.get("id")).longValue(), kind,
-                        ((Number) row.get("referral_id")).longValue(), ((Number) row.get("attempts")).intValue()))
+                        ((Number) row.get("referral_id")).longValue(), ((Number) row.get("attempts")).intValue(),
+                        (UUID) row.get("claim_token")))
                 .toList();
         tasks.forEach(t -> held.add(t.id()));
         return tasks;
     }
 
-    public void complete(Tx tx, long taskId) throws java.sql.SQLException {
-        tx.update(sql.get("complete"), taskId);
-        held.remove(taskId);
+    /**
+     * Right before a task's external call: a fresh lease for this attempt, or {@link ClaimLostException} when another
+     * worker holds the task now (an external create with no idempotency key is then made by that worker only).
+     */
+    public void renew(OutboxTask task) {
+        if (Tx.run(ds, tx -> tx.update(sql.get("renew"), leaseSeconds, task.id(), task.claimToken())) == 0) {
+            held.remove(task.id());
+            throw new ClaimLostException(task);
+        }
     }
 
-    public void markDead(Tx tx, long taskId) throws java.sql.SQLException {
-        tx.update(sql.get("mark-dead"), taskId);
-        held.remove(taskId);
+    public void complete(Tx tx, OutboxTask task) throws java.sql.SQLException {
+        fenced(tx.update(sql.get("complete"), task.id(), task.claimToken()), task);
     }
 
-    /** On stop, after the routes: the tasks this process still holds (in back-off, or not yet started) are due again. */
+    /** A failed attempt: the task is free and due again after the delay. */
+    public void reschedule(OutboxTask task, long delayMs, String error) {
+        Tx.run(ds, tx -> {
+            fenced(tx.update(sql.get("reschedule"), delayMs, error, task.id(), task.claimToken()), task);
+            return null;
+        });
+    }
+
+    public void markDead(Tx tx, OutboxTask task) throws java.sql.SQLException {
+        fenced(tx.update(sql.get("mark-dead"), task.id(), task.claimToken()), task);
+    }
+
+    private void fenced(int updated, OutboxTask task) {
+        held.remove(task.id());
+        if (updated == 0) {
+            throw new ClaimLostException(task);
+        }
+    }
+
+    public boolean revive(Tx tx, long taskId) throws java.sql.SQLException {
+        return tx.update(sql.get("revive"), taskId) == 1;
+    }
+
+    /** On stop, after the routes: the tasks this process still holds (not yet started) are due again. */
     @Override
     public void close() {
         if (held.isEmpty()) {
@@ -66,16 +122,11 @@ public final class Outbox implements AutoCloseable {
         try {
             int released = Tx.run(ds, tx -> tx.update(sql.get("release"), (Object) ids));
             held.clear();
-            org.slf4j.LoggerFactory.getLogger(Outbox.class).info("Released {} unfinished task(s) for the next run",
-                    released);
+            LOG.info("Released {} unfinished task(s) for the next run", released);
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(Outbox.class).warn("Could not release {} task(s); they are due again "
-                    + "when their lease ends: {}", ids.length, e.toString());
+            LOG.warn("Could not release {} task(s); they are due again when this node restarts or their lease ends: "
+                    + "{}", ids.length, e.toString());
         }
-    }
-
-    public boolean revive(Tx tx, long taskId) throws java.sql.SQLException {
-        return tx.update(sql.get("revive"), taskId) == 1;
     }
 
     /** Pending tasks per kind. */

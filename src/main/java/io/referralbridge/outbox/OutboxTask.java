@@ -1,5 +1,10 @@
 package io.referralbridge.outbox;
 
-/** A claimed unit of outbox work: call an external system for one referral. */
-public record OutboxTask(long id, String kind, long referralId, int attempts) {
+import java.util.UUID;
+
+/**
+ * A claimed unit of outbox work: call an external system for one referral. {@code attempts} counts this one;
+ * {@code claimToken} fences the claim: only its holder can renew, complete, reschedule or dead-letter the task.
+ */
+public record OutboxTask(long id, String kind, long referralId, int attempts, UUID claimToken) {
 }

@@ -32,6 +32,7 @@ public final class PlatformNotices {
     /** Returns the referral code to tell the platform about. */
     public String prepare(OutboxTask task, Exchange exchange) {
         exchange.setProperty(DeadLetters.OUTBOX_TASK, task);
+        outbox.renew(task);
         exchange.setProperty(ReferralPlatformClient.RETRY, task.attempts() > 1);
         return Tx.run(ds, tx -> {
             Map<String, Object> row = tx.one(sql.get("for-notice"), task.referralId());
@@ -45,7 +46,7 @@ public final class PlatformNotices {
             referrals.transition(tx, task.referralId(), Set.of("qualified"), "platform_notified", null,
                     "referral platform answered " + status);
             tx.update(sql.get("set-notified"), task.referralId());
-            outbox.complete(tx, task.id());
+            outbox.complete(tx, task);
             return null;
         });
     }

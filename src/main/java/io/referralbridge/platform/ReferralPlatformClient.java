@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
-import org.apache.camel.Header;
 import org.apache.camel.Message;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -37,12 +36,11 @@ public final class ReferralPlatformClient {
 
     /** Returns the platform's answer status (409 included). */
     public int qualify(@Body String code, @ExchangeProperty(MILESTONE) String milestone,
-                       @ExchangeProperty(RETRY) Boolean retry,
-                       @Header(Exchange.REDELIVERY_COUNTER) Integer redelivery) throws Exception {
+                       @ExchangeProperty(RETRY) Boolean retry) throws Exception {
         String options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs();
         boolean api = conn.mode().equals("api");
-        boolean again = Boolean.TRUE.equals(retry) || (redelivery != null && redelivery > 0);
+        boolean again = Boolean.TRUE.equals(retry);
         // After a lost answer or a crash the platform may already have it: read the user first, as its docs advise.
         if (api && again && alreadyQualified(code, options)) {
             return 200;

@@ -136,7 +136,6 @@ class ClusterIT {
         p.put("servicetitan.max-requests-per-second", "5000");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=" + POLL_MS);
         p.put("bridge.outbox.batch-size", "20");
-        p.put("bridge.outbox.lease-seconds", "10");
         return BridgeProcess.start(p, "cluster-node-" + i + ".log");
     }
 

@@ -250,7 +250,6 @@ class CrashRecoveryIT {
         p.put("servicetitan.max-requests-per-second", "5000");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=500");
         p.put("bridge.outbox.batch-size", "100");
-        p.put("bridge.outbox.lease-seconds", "10");
         p.put("bridge.retry.max-redeliveries", "10");
         bridge = BridgeProcess.start(p, "crash-recovery-bridge.log");
     }

@@ -55,11 +55,11 @@ class ShutdownIT {
         Path log = Path.of("target/shutdown-bridge.log");
         Files.deleteIfExists(log);
 
-        sandbox.injectFault(ServiceTitanSandbox.Fault.status("GET", "/bookings", 503, 1000));
+        sandbox.injectFault(ServiceTitanSandbox.Fault.status("GET", "/booking-provider/", 503, 1000));
         bridge = BridgeProcess.start(p, log.getFileName().toString());
         assertEquals(202, bridge.sendReferral("STOP-0001"));
-        BridgeUnderTest.await("the booking in back-off", Duration.ofSeconds(30),
-                () -> sandbox.requestCount("GET /bookings") >= 2 || logHas(log, "On delivery attempt: 2"));
+        BridgeUnderTest.await("the booking in back-off", Duration.ofSeconds(30), () -> TestDatabase.count(jdbcUrl,
+                "SELECT count(*) FROM outbox WHERE attempts >= 2 AND last_error IS NOT NULL") == 1);
         long before = Files.size(log);
         String started = Files.readString(log, StandardCharsets.UTF_8);
         assertTrue(started.contains("Management server listening on http://127.0.0.1:" + bridge.managementPort),
@@ -72,7 +72,7 @@ class ShutdownIT {
         String stopping = Files.readString(log, StandardCharsets.UTF_8).substring((int) before);
         assertFalse(stopping.contains("\tat ") || stopping.contains("ERROR"), stopping);
         assertEquals(1, TestDatabase.count(jdbcUrl, "SELECT count(*) FROM outbox WHERE kind = 'create_booking' "
-                + "AND status = 'pending' AND claimed_until IS NULL"), "the task is due again, not held by a lease");
+                + "AND status = 'pending' AND claimed_until IS NULL"), "the task waits in the table, held by no lease");
 
         sandbox.clearFaults();
         long restart = System.nanoTime();

@@ -1,0 +1,119 @@
+package io.referralbridge.outbox;
+
+import static io.referralbridge.support.BridgeUnderTest.referralEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import io.referralbridge.db.Tx;
+import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.support.BridgeUnderTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The task queue's guarantees, on the real bridge and its database: back-off waits in the table and holds back no other
+ * task; a failure retrying cannot change is a dead letter at once; a claim taken over records nothing; a restarted node
+ * takes up its own claims at once.
+ */
+class TaskQueueTest {
+
+    static BridgeUnderTest bridge;
+
+    @BeforeAll
+    static void start() {
+        // a 5 s back-off, long enough to see that nothing waits behind it
+        bridge = BridgeUnderTest.start(Map.of("bridge.retry.initial-delay-ms", "5000",
+                "bridge.retry.max-delay-ms", "5000"));
+    }
+
+    @AfterAll
+    static void stop() {
+        bridge.close();
+    }
+
+    private static DataSource dataSource() {
+        return bridge.main.getCamelContext().getRegistry().lookupByNameAndType("dataSource", DataSource.class);
+    }
+
+    @Test
+    void aTaskInBackOffHoldsBackNoOther() {
+        bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status("GET", "/booking-provider/", 503, 1));
+        assertEquals(202, bridge.sendWebhook("evt-bo-slow", referralEvent("BO-SLOW", "slow@example.com"))
+                .statusCode());
+        BridgeUnderTest.await("the first attempt failed", Duration.ofSeconds(10), () -> !bridge.query(
+                "SELECT 1 FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE r.code = 'BO-SLOW' "
+                        + "AND o.last_error IS NOT NULL AND o.claim_token IS NULL").isEmpty());
+        for (int i = 0; i < 20; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-bo-" + i, referralEvent("BO-" + i, "bo" + i + "@example.com"))
+                    .statusCode());
+        }
+        BridgeUnderTest.await("20 referrals booked", Duration.ofSeconds(4), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'BO-%' AND code <> 'BO-SLOW' AND state = 'booked'")
+                .size() == 20);
+        assertNotEquals("booked", bridge.referral("BO-SLOW").get("state"), "still waiting out its back-off");
+        bridge.awaitState("BO-SLOW", "booked");
+        assertEquals(1, bridge.sandbox.bookingsWithExternalId("BO-SLOW").size());
+    }
+
+    @Test
+    void aFailureRetryingCannotChangeIsADeadLetterAtOnce() {
+        bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status("POST", "/booking-provider/", 400, 1));
+        assertEquals(202, bridge.sendWebhook("evt-dl-bad", referralEvent("DL-BAD", "bad@example.com")).statusCode());
+        bridge.awaitState("DL-BAD", "failed");
+        Map<String, Object> dead = bridge.query("SELECT d.cause, d.attempts FROM dead_letter d JOIN referral r "
+                + "ON r.id = d.referral_id WHERE r.code = 'DL-BAD'").get(0);
+        assertEquals(1, ((Number) dead.get("attempts")).intValue(), "not retried");
+        assertTrue(dead.get("cause").toString().startsWith("HTTP 400"), dead.toString());
+        for (int i = 0; i < 50; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-dl-" + i, referralEvent("DL-" + i, "dl" + i + "@example.com"))
+                    .statusCode());
+        }
+        BridgeUnderTest.await("50 referrals booked", Duration.ofSeconds(15), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'DL-%' AND code <> 'DL-BAD' AND state = 'booked'")
+                .size() == 50);
+    }
+
+    @Test
+    void aClaimTakenOverRecordsNothingAndARestartedNodeTakesUpItsOwnClaims() throws Exception {
+        assertEquals(202, bridge.sendWebhook("evt-fence", referralEvent("FENCE-1", "fence@example.com"))
+                .statusCode());
+        long referralId = ((Number) bridge.referral("FENCE-1").get("id")).longValue();
+        DataSource ds = dataSource();
+        Tx.run(ds, tx -> tx.update("INSERT INTO outbox (kind, referral_id) VALUES ('probe', ?)", referralId));
+        Outbox nodeA = new Outbox(ds, 20, 120, "node-a");
+        Outbox nodeB = new Outbox(ds, 20, 120, "node-b");
+
+        OutboxTask a = nodeA.claim("probe").get(0);
+        assertTrue(nodeB.claim("probe").isEmpty(), "claimed by node-a");
+        Tx.run(ds, tx -> tx.update("UPDATE outbox SET claimed_until = now() - interval '1 second' WHERE id = ?",
+                a.id())); // node-a's lease ran out (say, a long pause)
+        OutboxTask b = nodeB.claim("probe").get(0);
+        assertNotEquals(a.claimToken(), b.claimToken());
+        assertThrows(ClaimLostException.class, () -> nodeA.renew(a));
+        assertThrows(ClaimLostException.class, () -> Tx.run(ds, tx -> {
+            nodeA.complete(tx, a);
+            return null;
+        }));
+        assertThrows(ClaimLostException.class, () -> nodeA.reschedule(a, 1000, "late"));
+
+        // node-b crashes holding the task; restarted with the same id, it takes it up at once, not after the lease
+        assertTrue(nodeA.claim("probe").isEmpty());
+        new Outbox(ds, 20, 120, "node-b").releaseOwnClaims();
+        List<OutboxTask> again = nodeA.claim("probe");
+        assertEquals(1, again.size());
+        Tx.run(ds, tx -> {
+            nodeA.complete(tx, again.get(0));
+            return null;
+        });
+        assertEquals("done", bridge.query("SELECT status FROM outbox WHERE kind = 'probe'").get(0).get("status"));
+    }
+}
