@@ -82,12 +82,4 @@ class ShutdownIT {
         System.out.println("booked " + (System.nanoTime() - restart) / 1_000_000 + " ms after the restart began");
         assertEquals(1, sandbox.bookings().size(), "one booking");
     }
-
-    private static boolean logHas(Path log, String text) {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8).contains(text);
-        } catch (Exception e) {
-            return false;
-        }
-    }
 }
