@@ -5,13 +5,15 @@
 INSERT INTO outbox (kind, referral_id) VALUES (?, ?) ON CONFLICT (kind, referral_id) DO NOTHING
 
 -- name: claim
--- (kind, batch_size, lease_seconds, node): due tasks, oldest due first, each with its own claim token. One statement,
--- so the row lock is held while the claim is written; SKIP LOCKED lets several nodes share the table.
+-- (kind, queue, kind, batch_size, lease_seconds, node): due tasks in order of arrival, each with its own claim token,
+-- none while the queue is held. One statement, so the row lock is held while the claim is written; SKIP LOCKED lets
+-- several nodes share the table.
 WITH c AS (
     SELECT id FROM outbox
-    WHERE kind = ? AND status = 'pending' AND next_attempt_at <= now()
+    WHERE NOT EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.until > now())
+      AND kind = ? AND status = 'pending' AND next_attempt_at <= now()
       AND (claimed_until IS NULL OR claimed_until < now())
-    ORDER BY next_attempt_at, id
+    ORDER BY id
     LIMIT ?
     FOR UPDATE SKIP LOCKED
 )
@@ -21,12 +23,14 @@ FROM c WHERE o.id = c.id
 RETURNING o.id, o.referral_id, o.attempts, o.claim_token
 
 -- name: claim-in-connection
--- (kind, connection, batch_size, lease_seconds, node): as claim, for the referrals of one ServiceTitan connection
+-- (kind, connection, kind, connection, batch_size, lease_seconds, node): as claim, for the referrals of one
+-- ServiceTitan connection (their queue)
 WITH c AS (
     SELECT o.id FROM outbox o JOIN referral r ON r.id = o.referral_id
-    WHERE o.kind = ? AND r.connection = ? AND o.status = 'pending' AND o.next_attempt_at <= now()
+    WHERE NOT EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.until > now())
+      AND o.kind = ? AND r.connection = ? AND o.status = 'pending' AND o.next_attempt_at <= now()
       AND (o.claimed_until IS NULL OR o.claimed_until < now())
-    ORDER BY o.next_attempt_at, o.id
+    ORDER BY o.id
     LIMIT ?
     FOR UPDATE OF o SKIP LOCKED
 )
@@ -40,9 +44,38 @@ RETURNING o.id, o.referral_id, o.attempts, o.claim_token
 UPDATE outbox SET claimed_until = now() + make_interval(secs => ?)
 WHERE id = ? AND claim_token = ? AND status = 'pending'
 
+-- name: held
+-- (kind, queue)
+SELECT 1 FROM outbox_hold WHERE kind = ? AND queue = ? AND until > now()
+
+-- name: unclaim
+-- (outbox_id, claim_token): claimed but not attempted (its queue is held): due as before, the attempt not counted
+UPDATE outbox SET claimed_until = NULL, claim_token = NULL, claimed_by = NULL, attempts = attempts - 1
+WHERE id = ? AND claim_token = ? AND status = 'pending'
+
 -- name: complete
 -- (outbox_id, claim_token)
 UPDATE outbox SET status = 'done', done_at = now(), claimed_until = NULL, claim_token = NULL, last_error = NULL
+WHERE id = ? AND claim_token = ? AND status = 'pending'
+
+-- name: hold
+-- (kind, queue, first_delay_ms, server_delay_ms or null, initial_delay_ms, max_delay_ms): the service failed: hold the
+-- queue, twice as long with each consecutive failure (or as long as the server said); returns when the hold ends
+INSERT INTO outbox_hold AS h (kind, queue, failures, until)
+VALUES (?, ?, 1, now() + make_interval(secs => ? / 1000.0))
+ON CONFLICT (kind, queue) DO UPDATE SET failures = h.failures + 1,
+    until = greatest(h.until, now() + make_interval(secs => coalesce(CAST(? AS DOUBLE PRECISION),
+        least(CAST(? AS DOUBLE PRECISION) * power(2, h.failures), CAST(? AS DOUBLE PRECISION))) / 1000.0))
+RETURNING until
+
+-- name: succeeded
+-- (kind, queue): any success ends the streak
+UPDATE outbox_hold SET failures = 0 WHERE kind = ? AND queue = ? AND failures > 0
+
+-- name: reschedule-at
+-- (at, error, outbox_id, claim_token): due again when the queue's hold ends
+UPDATE outbox SET next_attempt_at = CAST(? AS TIMESTAMPTZ), last_error = ?, claimed_until = NULL, claim_token = NULL,
+    claimed_by = NULL
 WHERE id = ? AND claim_token = ? AND status = 'pending'
 
 -- name: reschedule

@@ -42,6 +42,42 @@ public final class RetryPolicy {
         return true;
     }
 
+    /**
+     * A failure of the service rather than of this task's request (5xx, 429, 408, timeouts, I/O): the whole queue waits
+     * for the service, not just this task.
+     */
+    public boolean serviceFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                int s = http.getStatusCode();
+                return s >= 500 || s == 429 || s == 408;
+            }
+            if (t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How long the server asked to wait (Retry-After on a 429 or 503), capped; null when it did not say. */
+    public Long serverDelayMs(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                Long ms = retryAfterMs(http);
+                return ms == null ? null : Math.min(ms, maxDelayMs);
+            }
+        }
+        return null;
+    }
+
+    public long initialDelayMs() {
+        return initialDelayMs;
+    }
+
+    public long maxDelayMs() {
+        return maxDelayMs;
+    }
+
     /** Whether the task gets another attempt after this one (its attempt number, counted from 1). */
     public boolean another(int attempt, Throwable cause) {
         return attempt < maxAttempts && retryable(cause);

@@ -3,13 +3,20 @@ package io.referralbridge.failure;
 import io.referralbridge.outbox.ClaimLostException;
 import io.referralbridge.outbox.Outbox;
 import io.referralbridge.outbox.OutboxTask;
+import io.referralbridge.outbox.QueueHeldException;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a failed attempt of an outbox task goes (the external-calls route configuration sends it here): back to the
- * table with its next attempt time, or, when retrying cannot help or the attempts are spent, to the dead-letter table.
+ * Where a failed attempt of an outbox task goes (the external-calls route configuration sends it here):
+ * <ul>
+ * <li>a failure of the service (5xx, 429, timeout, I/O): the task's queue is held, growing with consecutive failures, and
+ * the task is due again when the hold ends: nothing else calls the failing service meanwhile, and the backlog resumes
+ * in order of arrival;</li>
+ * <li>another retryable failure: this task alone waits its own back-off in the table;</li>
+ * <li>a failure retrying cannot change, or the last attempt: the dead-letter table.</li>
+ * </ul>
  * A worker that lost its claim to another records nothing.
  */
 public final class TaskFailures {
@@ -35,6 +42,14 @@ public final class TaskFailures {
         try {
             if (cause instanceof ClaimLostException) {
                 LOG.info("{}", cause.getMessage());
+            } else if (cause instanceof QueueHeldException) {
+                LOG.debug("{}", cause.getMessage());
+            } else if (policy.another(task.attempts(), cause) && policy.serviceFailure(cause)) {
+                outbox.holdAndReschedule(task, policy.serverDelayMs(cause), policy.initialDelayMs(),
+                        policy.maxDelayMs(), DeadLetters.describe(cause));
+                LOG.warn("Referral {} task {} attempt {} failed; queue {} waits for the service: {}", task.referralId(),
+                        task.kind(), task.attempts(), task.queue(), DeadLetters.shorten(DeadLetters.describe(cause),
+                                300));
             } else if (policy.another(task.attempts(), cause)) {
                 long delay = policy.delayMs(task.attempts(), cause);
                 outbox.reschedule(task, delay, DeadLetters.describe(cause));

@@ -54,21 +54,25 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /** The queue of tasks that do not belong to a ServiceTitan connection (the referral platform's). */
+    public static final String PLATFORM_QUEUE = "platform";
+
     public List<OutboxTask> claim(String kind) {
-        return tasks(kind, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind, batchSize, leaseSeconds, node)));
+        return tasks(kind, PLATFORM_QUEUE, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind, PLATFORM_QUEUE, kind,
+                batchSize, leaseSeconds, node)));
     }
 
     /** Tasks of one ServiceTitan connection's referrals, so that one tenant's trouble queues only its own work. */
     public List<OutboxTask> claim(String kind, String connection) {
-        return tasks(kind, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind, connection, batchSize,
-                leaseSeconds, node)));
+        return tasks(kind, connection, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind, connection, kind,
+                connection, batchSize, leaseSeconds, node)));
     }
 
-    private List<OutboxTask> tasks(String kind, List<Map<String, Object>> rows) {
+    private List<OutboxTask> tasks(String kind, String queue, List<Map<String, Object>> rows) {
         List<OutboxTask> tasks = rows.stream()
                 .map(row -> new OutboxTask(((Number) row.get("id")).longValue(), kind,
                         ((Number) row.get("referral_id")).longValue(), ((Number) row.get("attempts")).intValue(),
-                        (UUID) row.get("claim_token")))
+                        (UUID) row.get("claim_token"), queue))
                 .toList();
         tasks.forEach(t -> held.add(t.id()));
         return tasks;
@@ -79,14 +83,42 @@ public final class Outbox implements AutoCloseable {
      * worker holds the task now (an external create with no idempotency key is then made by that worker only).
      */
     public void renew(OutboxTask task) {
-        if (Tx.run(ds, tx -> tx.update(sql.get("renew"), leaseSeconds, task.id(), task.claimToken())) == 0) {
+        boolean queueHeld = Tx.run(ds, tx -> {
+            if (tx.one(sql.get("held"), task.kind(), task.queue()) != null) {
+                // The service failed meanwhile (an earlier task of the batch): leave this one, unattempted, for later.
+                tx.update(sql.get("unclaim"), task.id(), task.claimToken());
+                return true;
+            }
+            if (tx.update(sql.get("renew"), leaseSeconds, task.id(), task.claimToken()) == 0) {
+                throw new ClaimLostException(task);
+            }
+            return false;
+        });
+        if (queueHeld) {
             held.remove(task.id());
-            throw new ClaimLostException(task);
+            throw new QueueHeldException(task);
         }
     }
 
     public void complete(Tx tx, OutboxTask task) throws java.sql.SQLException {
         fenced(tx.update(sql.get("complete"), task.id(), task.claimToken()), task);
+        tx.update(sql.get("succeeded"), task.kind(), task.queue());
+    }
+
+    /**
+     * The service itself failed (5xx, 429, timeout, I/O): its queue is held, and this task is due again when the hold
+     * ends, so the backlog resumes in order of arrival and no other task calls a failing service meanwhile.
+     */
+    public void holdAndReschedule(OutboxTask task, Long serverDelayMs, long initialDelayMs, long maxDelayMs,
+                                  String error) {
+        Tx.run(ds, tx -> {
+            long first = serverDelayMs != null ? serverDelayMs : initialDelayMs;
+            Map<String, Object> row = tx.one(sql.get("hold"), task.kind(), task.queue(), Math.min(first, maxDelayMs),
+                    serverDelayMs == null ? null : (double) Math.min(serverDelayMs, maxDelayMs),
+                    (double) initialDelayMs, (double) maxDelayMs);
+            fenced(tx.update(sql.get("reschedule-at"), row.get("until"), error, task.id(), task.claimToken()), task);
+            return null;
+        });
     }
 
     /** A failed attempt: the task is free and due again after the delay. */

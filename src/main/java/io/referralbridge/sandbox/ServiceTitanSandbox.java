@@ -382,7 +382,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
             byte[] body = readBody(ex.getRequestBody());
             Reply reply;
             try {
-                reply = dispatch(method, path, query(ex.getRequestURI().getRawQuery()), body, ex);
+                reply = dispatch(method, path, ex.getRequestURI().getRawQuery(), body, ex);
             } catch (BadRequest e) {
                 reply = problem(400, e.getMessage(), e.errors);
             } catch (IllegalArgumentException e) {
@@ -394,7 +394,8 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         }
     }
 
-    private Reply dispatch(String method, String path, Map<String, String> q, byte[] body, HttpExchange ex) {
+    private Reply dispatch(String method, String path, String rawQuery, byte[] body, HttpExchange ex) {
+        Map<String, String> q = query(rawQuery);
         if (path.startsWith("/sandbox/")) {
             return control(method, path, body);
         }
@@ -405,7 +406,8 @@ public final class ServiceTitanSandbox implements AutoCloseable {
             r.headers.put("Retry-After", "1");
             return r;
         }
-        MutableFault fault = takeFault(method, path);
+        // A fault matches the path and query (so it can aim at one referral: "externalId=CODE").
+        MutableFault fault = takeFault(method, rawQuery == null ? path : path + "?" + rawQuery);
         if (fault != null) {
             sleep(fault.fault.delayMs());
             if (fault.fault.status() > 0) {
