@@ -31,8 +31,9 @@ public final class ReferralParser {
     private static final Pattern HAS_LETTER = Pattern.compile("\\p{L}");
     // RFC 5322 atext and RFC 6531 UTF-8 in the local part (dot-separated); a domain of letters, marks and digits of any
     // script with hyphens (IDN, or its xn-- form), ending in a top-level label of letters.
-    private static final String ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-\\p{L}\\p{M}\\p{Nd}]+";
-    private static final String LABEL = "[\\p{L}\\p{M}\\p{Nd}](?:[\\p{L}\\p{M}\\p{Nd}\\-]*[\\p{L}\\p{M}\\p{Nd}])?";
+    // ZWNJ and ZWJ are part of words in Persian, Sinhala and other scripts (IDNA allows them there).
+    private static final String ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-\\p{L}\\p{M}\\p{Nd}\u200C\u200D]+";
+    private static final String LABEL = "[\\p{L}\\p{M}\\p{Nd}](?:[\\p{L}\\p{M}\\p{Nd}\\-\u200C\u200D]*[\\p{L}\\p{M}\\p{Nd}])?";
     private static final Pattern EMAIL = Pattern.compile("^" + ATEXT + "(?:\\." + ATEXT + ")*@(?:" + LABEL + "\\.)+"
             + "(?:\\p{L}[\\p{L}\\p{M}]+|xn--[A-Za-z0-9\\-]+)$");
     // Digits of any script (full-width too), spaces, + ( ) . - / and their full-width forms, and an extension

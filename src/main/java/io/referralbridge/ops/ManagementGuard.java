@@ -94,6 +94,11 @@ public final class ManagementGuard implements Handler<RoutingContext> {
                 ctx.response().setStatusCode(400);
             }
         });
+        String malformed = io.referralbridge.web.RequestGate.check(ctx);
+        if (malformed != null) {
+            refuse(ctx, 400, malformed);
+            return;
+        }
         String origin = origin(request);
         if (origin != null && !origin.equals(allowedOrigin)) {
             refuse(ctx, 403, "Requests from a web page (Origin " + origin + ") are refused; only "

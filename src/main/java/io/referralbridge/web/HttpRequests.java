@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -37,14 +36,16 @@ public final class HttpRequests {
         Message m = exchange.getMessage();
         m.getHeaders().keySet().removeIf(name -> !name.regionMatches(true, 0, "Camel", 0, 5));
         Map<String, String> params = new LinkedHashMap<>();
-        MultiMap query;
+        // From the query string alone: Vert.x's request.params() also holds a form body's fields.
+        Map<String, List<String>> query;
         try {
-            query = request.params();
+            query = request.query() == null ? Map.of()
+                    : new io.netty.handler.codec.http.QueryStringDecoder(request.query(), false).parameters();
         } catch (RuntimeException e) {
             throw HttpProblem.badRequest("invalid_parameter", "The query string is not valid URL encoding");
         }
-        for (String name : query.names()) {
-            List<String> values = query.getAll(name);
+        for (String name : query.keySet()) {
+            List<String> values = query.get(name);
             if (values.size() > 1) {
                 throw HttpProblem.badRequest("invalid_parameter", "Query parameter '" + bounded(name) + "' is given "
                         + values.size() + " times");

@@ -14,9 +14,17 @@ public final class ResponseHeaders implements Handler<RoutingContext> {
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
             + "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+    /** The business server's first handler: these headers on the answer, and {@link RequestGate}'s checks. */
     @Override
     public void handle(RoutingContext ctx) {
         ctx.addHeadersEndHandler(v -> apply(ctx.response().headers()));
+        String refused = RequestGate.check(ctx);
+        if (refused != null) {
+            ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+                    .end(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("error", "bad_request")
+                            .put("detail", refused).toString());
+            return;
+        }
         ctx.next();
     }
 

@@ -211,6 +211,38 @@ class SecurityProbeTest {
     }
 
     @Test
+    void malformedRequestsAreA4xxWithABodyNeverA500() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        for (String path : new String[] {"/report", "/api/referrals", "/report/report.css"}) {
+            HttpResponse<String> get = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://127.0.0.1:" + bridge.port + path)).method("GET",
+                    java.net.http.HttpRequest.BodyPublishers.ofString("a=1"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, get.statusCode(), path + ": " + get.body());
+            assertEquals("bad_request", bridge.json(get).path("error").asText());
+        }
+        assertEquals("HTTP/1.1 400", rawRequest(bridge.port, "GET /api/referrals?limit=%ZZ HTTP/1.1\r\nHost: x\r\n"
+                + "Authorization: Bearer " + BridgeUnderTest.ADMIN_TOKEN + "\r\n\r\n").substring(0, 12));
+        assertEquals("HTTP/1.1 400", rawRequest(bridge.port, "GET /api/referrals/% HTTP/1.1\r\nHost: x\r\n\r\n")
+                .substring(0, 12));
+        assertEquals("HTTP/1.1 400", rawRequest(bridge.managementPort(), "GET /observe/health/live?x=%ZZ HTTP/1.1\r\n"
+                + "Host: x\r\n\r\n").substring(0, 12));
+        // a body over the server's 1 MB cap
+        HttpResponse<String> huge = bridge.post("/webhooks/referrals", new byte[1_100_000],
+                Map.of("Content-Type", "application/json"));
+        assertEquals(413, huge.statusCode());
+        assertEquals("payload_too_large", bridge.json(huge).path("error").asText(), huge.body());
+        // admin parameters come from the query string only, not from a form body
+        HttpResponse<String> pause = bridge.post("/admin/poll/pause", "connection=nope".getBytes(), Map.of(
+                "Authorization", "Bearer " + BridgeUnderTest.ADMIN_TOKEN, "Content-Type",
+                "application/x-www-form-urlencoded"));
+        assertEquals(200, pause.statusCode(), pause.body());
+        assertEquals(200, bridge.post("/admin/poll/resume", new byte[0], bridge.admin()).statusCode());
+    }
+
+    @Test
     void everyAnswerCarriesTheSecurityHeaders() {
         HttpResponse<String> page = bridge.get("/report", Map.of());
         String csp = page.headers().firstValue("Content-Security-Policy").orElse("");
