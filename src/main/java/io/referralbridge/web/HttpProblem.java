@@ -27,6 +27,17 @@ public class HttpProblem extends RuntimeException {
         return getMessage();
     }
 
+    /** The {error, detail} body of every refusal, for answers written outside the routes (the server's own handlers). */
+    public String json() {
+        return new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("error", error)
+                .put("detail", detail()).toString();
+    }
+
+    /** Ends the answer with this refusal. */
+    public void answer(io.vertx.core.http.HttpServerResponse response) {
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(json());
+    }
+
     public static HttpProblem badRequest(String error, String detail) {
         return new HttpProblem(400, error, detail);
     }

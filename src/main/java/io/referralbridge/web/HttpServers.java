@@ -84,12 +84,9 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
             } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500 && !ctx.response().ended()) {
                 // Refused by the server itself (413: over camel.server.maxBodySize): the client's fault, said in JSON.
                 int status = ctx.statusCode();
-                String detail = status == 413 ? "The body is larger than the server accepts"
-                        : io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase();
-                ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                        .end(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
-                                .put("error", status == 413 ? "payload_too_large" : "bad_request")
-                                .put("detail", detail).toString());
+                (status == 413 ? new HttpProblem(413, "payload_too_large", "The body is larger than the server accepts")
+                        : new HttpProblem(status, "bad_request", io.netty.handler.codec.http.HttpResponseStatus
+                        .valueOf(status).reasonPhrase())).answer(ctx.response());
             } else {
                 ctx.next();
             }

@@ -20,9 +20,7 @@ public final class ResponseHeaders implements Handler<RoutingContext> {
         ctx.addHeadersEndHandler(v -> apply(ctx.response().headers()));
         String refused = RequestGate.check(ctx);
         if (refused != null) {
-            ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-                    .end(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("error", "bad_request")
-                            .put("detail", refused).toString());
+            HttpProblem.badRequest("bad_request", refused).answer(ctx.response());
             return;
         }
         ctx.next();
