@@ -7,7 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Headers on every HTTP answer of the bridge, whatever route, error handler or the server itself (404, 405, 413) wrote
  * it: browsers must not guess content types, nothing is cached (answers carry referrals and tokens are sent), and an
- * HTML page runs no inline script and cannot be framed.
+ * HTML page runs no inline script and cannot be framed. As the business server's first handler it also turns away
+ * malformed requests ({@link RequestGate}).
  */
 public final class ResponseHeaders implements Handler<RoutingContext> {
 
