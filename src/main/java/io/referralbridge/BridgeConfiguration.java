@@ -122,6 +122,11 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 leaseSeconds(s), nodeId(s));
         outbox.releaseOwnClaims();
         resources.push(outbox); // released before the database closes
+        io.referralbridge.outbox.WakeUp wakeUp = new io.referralbridge.outbox.WakeUp(db::unpooledConnection,
+                s.getLong("bridge.outbox.poll-interval-ms", 1000));
+        outbox.onFullBatch(wakeUp::poke);
+        wakeUp.start();
+        resources.push(wakeUp); // stops first: lets waiting workers go
         BookingMapper mapper = new BookingMapper(json, fields, s);
 
         Registry r = context.getRegistry();
@@ -136,6 +141,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referralParser", new ReferralParser(strictJsonMapper(), fields, campaigns));
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
+        r.bind("wakeUp", wakeUp);
         r.bind("bookings", new BookingSteps(db.dataSource(), referrals, outbox, campaigns, mapper));
         List<ServiceTitanClient> clients = new ArrayList<>();
         for (ServiceTitanConnection connection : connections) {

@@ -158,6 +158,23 @@ public final class Database implements AutoCloseable {
         return dataSource;
     }
 
+    /**
+     * A connection of its own, outside the pool, for a session that waits for notices ({@code LISTEN}): a pooled one
+     * would be taken from the requests for good. The caller closes it.
+     */
+    public java.sql.Connection unpooledConnection() {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", dataSource.getUsername());
+        p.setProperty("password", dataSource.getPassword());
+        p.setProperty("logServerErrorDetail", "false");
+        p.setProperty("connectTimeout", "5");
+        try {
+            return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), p);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         dataSource.close();

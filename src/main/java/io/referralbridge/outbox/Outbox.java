@@ -38,12 +38,18 @@ public final class Outbox implements AutoCloseable {
     private final Queries sql = Queries.load("sql/outbox.sql");
     // Claimed by this process and not finished: released when it stops, so that a restart takes them up at once.
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
+    private volatile java.util.function.Consumer<String> onFullBatch = kind -> { };
 
     public Outbox(DataSource ds, int batchSize, int leaseSeconds, String node) {
         this.ds = ds;
         this.batchSize = batchSize;
         this.leaseSeconds = leaseSeconds;
         this.node = node;
+    }
+
+    /** A claim that filled its batch may have left more due: its queue's worker then claims again without waiting. */
+    public void onFullBatch(java.util.function.Consumer<String> wake) {
+        this.onFullBatch = wake;
     }
 
     /** At start: what this node held when it last stopped or crashed is due again now, not when its lease ends. */
@@ -75,6 +81,9 @@ public final class Outbox implements AutoCloseable {
                         (UUID) row.get("claim_token"), queue))
                 .toList();
         tasks.forEach(t -> held.add(t.id()));
+        if (tasks.size() == batchSize) {
+            onFullBatch.accept(kind);
+        }
         return tasks;
     }
 

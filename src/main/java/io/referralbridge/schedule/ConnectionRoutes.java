@@ -37,10 +37,11 @@ public final class ConnectionRoutes extends RouteBuilder {
                     .setHeader(ServiceTitanClients.CONNECTION, constant(name))
                     .to("direct:poll-cycle");
 
-            from("timer:booking-outbox-" + name
-                    + "?period={{bridge.outbox.poll-interval-ms}}&delay={{bridge.outbox.initial-delay-ms}}")
+            // One worker per queue and node: it waits for new work (or the sweep interval), claims, books, and again.
+            from("timer:booking-outbox-" + name + "?period=1&synchronous=true&delay={{bridge.outbox.initial-delay-ms}}")
                     .routeId("booking-outbox-" + name)
                     .routeDescription("Claims pending booking tasks of ServiceTitan connection " + name)
+                    .bean("wakeUp", "await('create_booking', '" + name + "')")
                     .bean("outbox", "claim('create_booking', '" + name + "')")
                     .split(body())
                         .to("direct:create-booking");
