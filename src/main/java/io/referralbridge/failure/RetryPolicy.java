@@ -52,6 +52,9 @@ public final class RetryPolicy {
                 int s = http.getStatusCode();
                 return s >= 500 || s == 429 || s == 408;
             }
+            if (t instanceof com.fasterxml.jackson.core.JacksonException) {
+                return false; // an IOException by type, but about the data, not the service
+            }
             if (t instanceof java.io.IOException) {
                 return true;
             }

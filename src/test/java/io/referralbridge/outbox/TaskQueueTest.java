@@ -62,6 +62,25 @@ class TaskQueueTest {
     }
 
     @Test
+    void aPoisonedReferralIsADeadLetterWithItsReasonAndTheFiftyBehindItAreBooked() {
+        // Stored before intake checked numbers: PostgreSQL keeps 1e1001 as 1,002 digits, more than Jackson reads back.
+        bridge.execute("WITH r AS (INSERT INTO referral (code, campaign_id, first_name, email, payload, state) "
+                + "VALUES ('POISON-1', '17', 'P', 'p@example.com', '{\"extra\": 1e1001}'::jsonb, 'received') "
+                + "RETURNING id) INSERT INTO outbox (kind, referral_id) SELECT 'create_booking', id FROM r");
+        for (int i = 0; i < 50; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-pz-" + i, referralEvent("PZ-" + i, "pz" + i + "@example.com"))
+                    .statusCode());
+        }
+        BridgeUnderTest.await("50 referrals booked", Duration.ofSeconds(15), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'PZ-%' AND state = 'booked'").size() == 50);
+        bridge.awaitState("POISON-1", "failed");
+        Map<String, Object> dead = bridge.query("SELECT d.cause, d.attempts FROM dead_letter d JOIN referral r "
+                + "ON r.id = d.referral_id WHERE r.code = 'POISON-1'").get(0);
+        assertEquals(1, ((Number) dead.get("attempts")).intValue(), "not retried");
+        assertTrue(dead.get("cause").toString().contains("unreadable payload"), dead.toString());
+    }
+
+    @Test
     void aFailureRetryingCannotChangeIsADeadLetterAtOnce() {
         bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status("POST", "/booking-provider/", 400, 1));
         assertEquals(202, bridge.sendWebhook("evt-dl-bad", referralEvent("DL-BAD", "bad@example.com")).statusCode());

@@ -16,10 +16,11 @@ import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.TestDatabase;
 import org.apache.camel.test.AvailablePortFinder;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Faults combined, at the settings a user runs (production lease and retry window): two nodes, a ServiceTitan outage
+ * Faults combined, at the settings a user runs (production lease and retry window): two, then three nodes, a ServiceTitan outage
  * longer than the lease, and one node killed and restarted in the middle of it. Counted by the sandboxes: every
  * referral booked once and told once.
  */
@@ -35,6 +36,8 @@ class OutageClusterIT {
     @AfterEach
     void stop() {
         nodes.forEach(BridgeProcess::close);
+        nodes.clear();
+        settings.clear();
         if (sandbox != null) {
             sandbox.close();
         }
@@ -43,12 +46,13 @@ class OutageClusterIT {
         }
     }
 
-    @Test
-    void twoNodesThroughAnOutageLongerThanTheLeaseWithACrashBookAndTellEachReferralOnce() throws Exception {
+    @ParameterizedTest(name = "{0} nodes")
+    @ValueSource(ints = {2, 3})
+    void nodesThroughAnOutageLongerThanTheLeaseWithACrashBookAndTellEachReferralOnce(int nodeCount) throws Exception {
         sandbox = BridgeUnderTest.startServiceTitanSandbox();
         platform = ReferralPlatformSandbox.start(0, BridgeUnderTest.PLATFORM_KEY);
         jdbcUrl = TestDatabase.newDatabase();
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < nodeCount; i++) {
             int port = AvailablePortFinder.getNextAvailable();
             Map<String, String> p = BridgeUnderTest.testProperties(sandbox.baseUrl(), jdbcUrl, port);
             p.put("platform.base-url", platform.baseUrl());
@@ -64,7 +68,7 @@ class OutageClusterIT {
         long outageStart = System.nanoTime();
         for (int i = 0; i < REFERRALS; i++) {
             String code = "OUT-%03d".formatted(i);
-            BridgeProcess node = nodes.get(i % 2);
+            BridgeProcess node = nodes.get(i % nodeCount);
             BridgeUnderTest.await("webhook " + code + " acknowledged", Duration.ofSeconds(30),
                     () -> node.sendReferral(code) / 100 == 2);
         }
@@ -75,12 +79,12 @@ class OutageClusterIT {
         sleepUntil(outageStart, leaseSeconds + 20);
         sandbox.clearFaults();
         long recovered = System.nanoTime();
-        System.out.println("ServiceTitan outage of " + (recovered - outageStart) / 1_000_000_000 + " s (lease "
+        System.out.println(nodeCount + " nodes: ServiceTitan outage of " + (recovered - outageStart) / 1_000_000_000 + " s (lease "
                 + leaseSeconds + " s), node 0 killed at 60 s and restarted at 70 s");
 
         BridgeUnderTest.await("every referral booked", Duration.ofMinutes(4),
                 () -> count("SELECT count(*) FROM referral WHERE state = 'booked'") == REFERRALS);
-        System.out.println("all booked " + (System.nanoTime() - recovered) / 1_000_000 + " ms after the outage");
+        System.out.println(nodeCount + " nodes: all booked " + (System.nanoTime() - recovered) / 1_000_000 + " ms after the outage");
         int duplicates = 0;
         for (int i = 0; i < REFERRALS; i++) {
             duplicates += Math.max(0, sandbox.bookingsWithExternalId("OUT-%03d".formatted(i)).size() - 1);
