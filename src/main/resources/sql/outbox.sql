@@ -59,18 +59,21 @@ UPDATE outbox SET status = 'done', done_at = now(), claimed_until = NULL, claim_
 WHERE id = ? AND claim_token = ? AND status = 'pending'
 
 -- name: hold
--- (kind, queue, first_delay_ms, server_delay_ms or null, initial_delay_ms, max_delay_ms): the service failed: hold the
--- queue, twice as long with each consecutive failure (or as long as the server said); returns when the hold ends
+-- (kind, queue, first_delay_ms, server_delay_ms or null, initial_delay_ms, max_delay_ms): the service failed and the
+-- queue had no success in the last 2 s: hold the queue, twice as long with each consecutive failure (or as long as the
+-- server said); returns when the hold ends, or no row when other tasks succeed (this task then waits alone)
 INSERT INTO outbox_hold AS h (kind, queue, failures, until)
 VALUES (?, ?, 1, now() + make_interval(secs => ? / 1000.0))
 ON CONFLICT (kind, queue) DO UPDATE SET failures = h.failures + 1,
     until = greatest(h.until, now() + make_interval(secs => coalesce(CAST(? AS DOUBLE PRECISION),
         least(CAST(? AS DOUBLE PRECISION) * power(2, h.failures), CAST(? AS DOUBLE PRECISION))) / 1000.0))
+WHERE h.last_success_at IS NULL OR h.last_success_at < now() - interval '2 seconds'
 RETURNING until
 
 -- name: succeeded
--- (kind, queue): any success ends the streak
-UPDATE outbox_hold SET failures = 0 WHERE kind = ? AND queue = ? AND failures > 0
+-- (kind, queue): any success ends the streak; the time of the last success, written at most once a second
+UPDATE outbox_hold SET failures = 0, last_success_at = now()
+WHERE kind = ? AND queue = ? AND (failures > 0 OR last_success_at IS NULL OR last_success_at < now() - interval '1 second')
 
 -- name: reschedule-at
 -- (at, error, outbox_id, claim_token): due again when the queue's hold ends

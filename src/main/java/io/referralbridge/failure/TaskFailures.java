@@ -11,10 +11,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a failed attempt of an outbox task goes (the external-calls route configuration sends it here):
  * <ul>
- * <li>a failure of the service (5xx, 429, timeout, I/O): the task's queue is held, growing with consecutive failures, and
- * the task is due again when the hold ends: nothing else calls the failing service meanwhile, and the backlog resumes
- * in order of arrival;</li>
- * <li>another retryable failure: this task alone waits its own back-off in the table;</li>
+ * <li>a failure of the service (5xx, 429, timeout, I/O) while no task of the queue succeeds: the queue is held, growing
+ * with consecutive failures, and the task is due again when the hold ends: nothing else calls the failing service
+ * meanwhile, and the backlog resumes in order of arrival;</li>
+ * <li>another retryable failure, or one while other tasks of the queue succeed: this task alone waits its own back-off
+ * in the table;</li>
  * <li>a failure retrying cannot change, or the last attempt: the dead-letter table.</li>
  * </ul>
  * A worker that lost its claim to another records nothing.
@@ -44,9 +45,9 @@ public final class TaskFailures {
                 LOG.info("{}", cause.getMessage());
             } else if (cause instanceof QueueHeldException) {
                 LOG.debug("{}", cause.getMessage());
-            } else if (policy.another(task.attempts(), cause) && policy.serviceFailure(cause)) {
-                outbox.holdAndReschedule(task, policy.serverDelayMs(cause), policy.initialDelayMs(),
-                        policy.maxDelayMs(), DeadLetters.describe(cause));
+            } else if (policy.another(task.attempts(), cause) && policy.serviceFailure(cause)
+                    && outbox.holdAndReschedule(task, policy.serverDelayMs(cause), policy.initialDelayMs(),
+                            policy.maxDelayMs(), DeadLetters.describe(cause))) {
                 LOG.warn("Referral {} task {} attempt {} failed; queue {} waits for the service: {}", task.referralId(),
                         task.kind(), task.attempts(), task.queue(), DeadLetters.shorten(DeadLetters.describe(cause),
                                 300));

@@ -115,18 +115,23 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
-     * The service itself failed (5xx, 429, timeout, I/O): its queue is held, and this task is due again when the hold
-     * ends, so the backlog resumes in order of arrival and no other task calls a failing service meanwhile.
+     * The service failed (5xx, 429, timeout, I/O) and no task of the queue succeeded in the last 2 s: the queue is held,
+     * and this task is due again when the hold ends, so the backlog resumes in order of arrival and no other task calls
+     * a failing service meanwhile. False, and nothing written, while other tasks of the queue succeed: the failure is
+     * this task's, which then waits its own back-off ({@link #reschedule}).
      */
-    public void holdAndReschedule(OutboxTask task, Long serverDelayMs, long initialDelayMs, long maxDelayMs,
-                                  String error) {
-        Tx.run(ds, tx -> {
+    public boolean holdAndReschedule(OutboxTask task, Long serverDelayMs, long initialDelayMs, long maxDelayMs,
+                                     String error) {
+        return Tx.run(ds, tx -> {
             long first = serverDelayMs != null ? serverDelayMs : initialDelayMs;
             Map<String, Object> row = tx.one(sql.get("hold"), task.kind(), task.queue(), Math.min(first, maxDelayMs),
                     serverDelayMs == null ? null : (double) Math.min(serverDelayMs, maxDelayMs),
                     (double) initialDelayMs, (double) maxDelayMs);
+            if (row == null) {
+                return false;
+            }
             fenced(tx.update(sql.get("reschedule-at"), row.get("until"), error, task.id(), task.claimToken()), task);
-            return null;
+            return true;
         });
     }
 
