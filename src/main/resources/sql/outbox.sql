@@ -75,6 +75,15 @@ RETURNING until
 UPDATE outbox_hold SET failures = 0, last_success_at = now()
 WHERE kind = ? AND queue = ? AND (failures > 0 OR last_success_at IS NULL OR last_success_at < now() - interval '1 second')
 
+-- name: succeeded-lately
+-- (kind, queue)
+SELECT 1 FROM outbox_hold WHERE kind = ? AND queue = ? AND last_success_at >= now() - interval '2 seconds'
+
+-- name: service-answered
+-- (kind, queue): a probe of the service answered: as good as a success of the queue
+INSERT INTO outbox_hold AS h (kind, queue, failures, until, last_success_at) VALUES (?, ?, 0, now(), now())
+ON CONFLICT (kind, queue) DO UPDATE SET failures = 0, last_success_at = now()
+
 -- name: reschedule-at
 -- (at, error, outbox_id, claim_token): due again when the queue's hold ends
 UPDATE outbox SET next_attempt_at = CAST(? AS TIMESTAMPTZ), last_error = ?, claimed_until = NULL, claim_token = NULL,

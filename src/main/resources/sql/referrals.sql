@@ -67,10 +67,6 @@ UPDATE referral SET state = ?, booking_id = coalesce(?, booking_id), updated_at 
 -- (referral_id)
 SELECT id, code, campaign_id, connection, state, booking_id, payload::text AS payload FROM referral WHERE id = ?
 
--- name: load-view
--- (code)
-SELECT id, code, campaign_id, state, booking_id, joined_at, updated_at FROM referral WHERE code = ?
-
 -- name: history
 -- (referral_id)
 SELECT from_state, to_state, cause, at FROM referral_history WHERE referral_id = ? ORDER BY id

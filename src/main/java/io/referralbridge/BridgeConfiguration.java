@@ -132,7 +132,6 @@ public final class BridgeConfiguration implements CamelConfiguration {
         Registry r = context.getRegistry();
         r.bind("httpRequests", new io.referralbridge.web.HttpRequests());
         r.bind("dataSource", db.dataSource());
-        r.bind("json", json);
         r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds", 5), metrics));
         for (String kind : java.util.List.of(ReferralStore.CREATE_BOOKING, Qualification.NOTIFY_PLATFORM)) {
             metrics.gauge("bridge.outbox.pending", "kind", kind, () -> outbox.depth().getOrDefault(kind, 0L));
@@ -182,14 +181,25 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("deadLetters", deadLetters);
         r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(
                 s.getInt("bridge.retry.max-redeliveries", 15, 0), s.getLong("bridge.retry.initial-delay-ms", 1000),
-                s.getLong("bridge.retry.max-delay-ms", 60000), clock)));
+                s.getLong("bridge.retry.max-delay-ms", 60000), clock), serviceProbe(serviceTitan)));
         if (s.getBoolean("camel.main.jmxEnabled", true)) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,
                     s.get("bridge.cluster.name", s.get("camel.main.name", "referral-bridge")))));
         }
         r.bind("adminAuth", adminAuth);
-        r.bind("campaigns", campaigns);
+    }
+
+    /**
+     * A booking task's service is probed with a plain read of its booking provider's bookings. The platform queue has
+     * no such read for every platform mode: it is held on any failure of its service.
+     */
+    private static io.referralbridge.failure.ServiceProbe serviceProbe(ServiceTitanClients serviceTitan) {
+        return (task, exchange) -> {
+            Long provider = exchange.getProperty(BookingSteps.BOOKING_PROVIDER, Long.class);
+            return task.kind().equals("create_booking") && provider != null
+                    && serviceTitan.get(task.queue()).answersBookings(provider);
+        };
     }
 
     /**

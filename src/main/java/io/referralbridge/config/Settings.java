@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.function.Predicate;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -73,11 +71,6 @@ public final class Settings {
             }
         });
         return out;
-    }
-
-    /** All properties whose key matches, e.g. every campaign.* entry. */
-    public Properties matching(Predicate<String> keyFilter) {
-        return properties.loadProperties(keyFilter);
     }
 
     public static ConfigurationException missing(String key) {

@@ -11,11 +11,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a failed attempt of an outbox task goes (the external-calls route configuration sends it here):
  * <ul>
- * <li>a failure of the service (5xx, 429, timeout, I/O) while no task of the queue succeeds: the queue is held, growing
- * with consecutive failures, and the task is due again when the hold ends: nothing else calls the failing service
- * meanwhile, and the backlog resumes in order of arrival;</li>
- * <li>another retryable failure, or one while other tasks of the queue succeed: this task alone waits its own back-off
- * in the table;</li>
+ * <li>a failure of the service (5xx, 429, timeout, I/O) while no task of the queue succeeds, and the service does not
+ * answer a plain read either ({@link ServiceProbe}): the queue is held, growing with consecutive failures, and the task
+ * is due again when the hold ends: nothing else calls the failing service meanwhile, the backlog resumes in order of
+ * arrival, and only the task at its head spends attempts;</li>
+ * <li>another retryable failure, or one while the service answers others: this task alone waits its own back-off in the
+ * table, so it never holds back another task's first attempt;</li>
  * <li>a failure retrying cannot change, or the last attempt: the dead-letter table.</li>
  * </ul>
  * A worker that lost its claim to another records nothing.
@@ -27,11 +28,13 @@ public final class TaskFailures {
     private final Outbox outbox;
     private final DeadLetters deadLetters;
     private final RetryPolicy policy;
+    private final ServiceProbe probe;
 
-    public TaskFailures(Outbox outbox, DeadLetters deadLetters, RetryPolicy policy) {
+    public TaskFailures(Outbox outbox, DeadLetters deadLetters, RetryPolicy policy, ServiceProbe probe) {
         this.outbox = outbox;
         this.deadLetters = deadLetters;
         this.policy = policy;
+        this.probe = probe;
     }
 
     public void handle(Exchange exchange) throws Exception {
@@ -46,6 +49,7 @@ public final class TaskFailures {
             } else if (cause instanceof QueueHeldException) {
                 LOG.debug("{}", cause.getMessage());
             } else if (policy.another(task.attempts(), cause) && policy.serviceFailure(cause)
+                    && !outbox.succeededLately(task) && !serviceAnswers(task, exchange)
                     && outbox.holdAndReschedule(task, policy.serverDelayMs(cause), policy.initialDelayMs(),
                             policy.maxDelayMs(), DeadLetters.describe(cause))) {
                 LOG.warn("Referral {} task {} attempt {} failed; queue {} waits for the service: {}", task.referralId(),
@@ -62,5 +66,14 @@ public final class TaskFailures {
         } catch (ClaimLostException lost) {
             LOG.info("{}", lost.getMessage());
         }
+    }
+
+    /** The service answers a plain read: this task's failure is its own, and the queue goes on. */
+    private boolean serviceAnswers(OutboxTask task, Exchange exchange) {
+        if (!probe.answers(task, exchange)) {
+            return false;
+        }
+        outbox.serviceAnswered(task);
+        return true;
     }
 }

@@ -21,12 +21,6 @@ public final class BridgeMetrics {
         this.context = context;
     }
 
-    public static BridgeMetrics none() {
-        BridgeMetrics m = new BridgeMetrics(null);
-        m.registry = new CompositeMeterRegistry();
-        return m;
-    }
-
     private MeterRegistry registry() {
         MeterRegistry r = registry;
         if (r == null) {

@@ -68,10 +68,6 @@ public final class Operator implements OperatorMBean, AutoCloseable {
         }
     }
 
-    public ObjectName objectName() {
-        return name;
-    }
-
     @Override
     public String pollNow(String connection) throws Exception {
         return json.writeValueAsString(template.requestBodyAndHeader("direct:poll-cycle", null,

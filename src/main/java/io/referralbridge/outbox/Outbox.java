@@ -135,6 +135,16 @@ public final class Outbox implements AutoCloseable {
         });
     }
 
+    /** Whether a task of this one's queue succeeded in the last 2 s (the service works: a failure is the task's own). */
+    public boolean succeededLately(OutboxTask task) {
+        return Tx.run(ds, tx -> tx.one(sql.get("succeeded-lately"), task.kind(), task.queue()) != null);
+    }
+
+    /** The queue's service answered a probe: as good as a success of the queue. */
+    public void serviceAnswered(OutboxTask task) {
+        Tx.run(ds, tx -> tx.update(sql.get("service-answered"), task.kind(), task.queue()));
+    }
+
     /** A failed attempt: the task is free and due again after the delay. */
     public void reschedule(OutboxTask task, long delayMs, String error) {
         Tx.run(ds, tx -> {

@@ -87,14 +87,20 @@ public final class ServiceTitanClient {
         return Optional.empty();
     }
 
+    /** Whether ServiceTitan answers a plain read of a booking provider's bookings (a probe after a failed call). */
+    public boolean answersBookings(long bookingProvider) {
+        try {
+            get("/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings",
+                    params("pageSize", "1"));
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     public JsonNode createBooking(long bookingProvider, ObjectNode booking) throws Exception {
         return send("POST", "/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings",
                 null, booking);
-    }
-
-    public JsonNode getBooking(long bookingProvider, long id) throws Exception {
-        return get("/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings/" + id,
-                null);
     }
 
     // ---- export feeds (incremental sync) ----

@@ -1,0 +1,89 @@
+package io.referralbridge.outbox;
+
+import static io.referralbridge.support.BridgeUnderTest.referralEvent;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+
+import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.support.BridgeUnderTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * At the production retry settings (1 s doubling to 60 s, 16 attempts): referrals whose own calls keep failing, sent
+ * first into an idle queue, never hold back the referrals behind them; a failure of the whole service still holds the
+ * queue, and only the task at its head spends attempts.
+ */
+class BackOffIsolationTest {
+
+    static BridgeUnderTest bridge;
+
+    @BeforeAll
+    static void start() {
+        bridge = BridgeUnderTest.start(Map.of("bridge.retry.initial-delay-ms", "1000", "bridge.retry.max-delay-ms",
+                "60000", "bridge.retry.max-redeliveries", "15", "bridge.outbox.poll-interval-ms", "1000"));
+    }
+
+    @AfterAll
+    static void stop() {
+        bridge.close();
+    }
+
+    @Test
+    void fiveFailingReferralsAtTheHeadOfAnIdleQueueDoNotHoldBackTheOthers() {
+        for (int i = 0; i < 5; i++) {
+            bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status(null, "externalId=HEAD-" + i, 500, 1_000_000));
+            assertEquals(202, bridge.sendWebhook("evt-head-" + i, referralEvent("HEAD-" + i, "h" + i + "@example.com"))
+                    .statusCode());
+        }
+        BridgeUnderTest.await("the 5 failed once", Duration.ofSeconds(10), () -> bridge.query(
+                "SELECT 1 FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE r.code LIKE 'HEAD-%' "
+                        + "AND o.last_error IS NOT NULL").size() == 5);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-behind-" + i, referralEvent("BEHIND-" + i, "b" + i
+                    + "@example.com")).statusCode());
+        }
+        BridgeUnderTest.await("the 20 behind them booked", Duration.ofSeconds(5), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'BEHIND-%' AND state = 'booked'").size() == 20);
+        assertEquals(0, bridge.query("SELECT 1 FROM referral WHERE code LIKE 'HEAD-%' AND state = 'booked'").size());
+        bridge.sandbox.clearFaults();
+        BridgeUnderTest.await("the 5 booked once their calls work", Duration.ofSeconds(90), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'HEAD-%' AND state = 'booked'").size() == 5);
+    }
+
+    @Test
+    void anOutageHoldsTheQueueAndOnlyItsHeadSpendsAttempts() {
+        bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status(null, "/booking-provider/", 503, 1_000_000));
+        for (int i = 0; i < 10; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-down-" + i, referralEvent("DOWN-" + i, "d" + i + "@example.com"))
+                    .statusCode());
+        }
+        BridgeUnderTest.await("the queue held", Duration.ofSeconds(10), () -> !bridge.query(
+                "SELECT 1 FROM outbox_hold WHERE kind = 'create_booking' AND until > now()").isEmpty());
+        sleep(8000);
+        Map<String, Object> spent = bridge.query("SELECT sum(o.attempts) AS attempts, count(*) FILTER (WHERE "
+                + "o.attempts > 0) AS tried FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE r.code LIKE "
+                + "'DOWN-%'").get(0);
+        assertEquals(1, ((Number) spent.get("tried")).intValue(), "only the head was tried: " + spent);
+        assertTrue(((Number) spent.get("attempts")).intValue() <= 4, "one attempt per hold (1, 2, 4 s): " + spent);
+        bridge.sandbox.clearFaults();
+        BridgeUnderTest.await("the backlog booked", Duration.ofSeconds(30), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'DOWN-%' AND state = 'booked'").size() == 10);
+        java.util.List<String> created = bridge.sandbox.bookings().stream().map(b -> b.path("externalId").asText())
+                .filter(c -> c.startsWith("DOWN-")).toList();
+        assertEquals(java.util.stream.IntStream.range(0, 10).mapToObj(i -> "DOWN-" + i).toList(), created,
+                "in order of arrival");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
