@@ -5,15 +5,17 @@
 INSERT INTO outbox (kind, referral_id) VALUES (?, ?) ON CONFLICT (kind, referral_id) DO NOTHING
 
 -- name: claim
--- (kind, queue, kind, batch_size, lease_seconds, node): due tasks in order of arrival, each with its own claim token,
--- none while the queue is held. One statement, so the row lock is held while the claim is written; SKIP LOCKED lets
--- several nodes share the table.
+-- (kind, queue, kind, batch_size, lease_seconds, node): due tasks, each with its own claim token, none while the queue
+-- is held. In order of due time, then arrival: a new task's due time is its arrival, a task in back-off waits behind
+-- the tasks that arrived meanwhile, and a task whose queue was held keeps its place. The order is the index's
+-- (outbox_due), so a claim reads only what it takes, however many finished tasks the table holds. One statement, so
+-- the row lock is held while the claim is written; SKIP LOCKED lets several nodes share the table.
 WITH c AS (
     SELECT id FROM outbox
     WHERE NOT EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.until > now())
       AND kind = ? AND status = 'pending' AND next_attempt_at <= now()
       AND (claimed_until IS NULL OR claimed_until < now())
-    ORDER BY id
+    ORDER BY next_attempt_at, id
     LIMIT ?
     FOR UPDATE SKIP LOCKED
 )
@@ -30,7 +32,7 @@ WITH c AS (
     WHERE NOT EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.until > now())
       AND o.kind = ? AND r.connection = ? AND o.status = 'pending' AND o.next_attempt_at <= now()
       AND (o.claimed_until IS NULL OR o.claimed_until < now())
-    ORDER BY o.id
+    ORDER BY o.next_attempt_at, o.id
     LIMIT ?
     FOR UPDATE OF o SKIP LOCKED
 )
@@ -85,9 +87,8 @@ INSERT INTO outbox_hold AS h (kind, queue, failures, until, last_success_at) VAL
 ON CONFLICT (kind, queue) DO UPDATE SET failures = 0, last_success_at = now()
 
 -- name: reschedule-at
--- (at, error, outbox_id, claim_token): due again when the queue's hold ends
-UPDATE outbox SET next_attempt_at = CAST(? AS TIMESTAMPTZ), last_error = ?, claimed_until = NULL, claim_token = NULL,
-    claimed_by = NULL
+-- (error, outbox_id, claim_token): free again, in its place in the queue: due when the queue's hold ends
+UPDATE outbox SET last_error = ?, claimed_until = NULL, claim_token = NULL, claimed_by = NULL
 WHERE id = ? AND claim_token = ? AND status = 'pending'
 
 -- name: reschedule

@@ -9,7 +9,7 @@ import org.apache.camel.main.Main;
 /**
  * Starts the bridge with camel-main. Configuration comes from {@code application.properties} and
  * {@code application-<profile>.properties} in the working directory, and from environment variables; routes from
- * {@code routes/*.yaml}. The profile is {@code BRIDGE_PROFILE} (default {@code dev}).
+ * {@code routes/*.camel.yaml}. The profile is {@code BRIDGE_PROFILE} (default {@code dev}).
  */
 public final class Application {
 

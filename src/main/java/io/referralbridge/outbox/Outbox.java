@@ -130,7 +130,7 @@ public final class Outbox implements AutoCloseable {
             if (row == null) {
                 return false;
             }
-            fenced(tx.update(sql.get("reschedule-at"), row.get("until"), error, task.id(), task.claimToken()), task);
+            fenced(tx.update(sql.get("reschedule-at"), error, task.id(), task.claimToken()), task);
             return true;
         });
     }

@@ -126,7 +126,7 @@ public final class QueueComparison {
         worker.start();
         Thread.sleep(1500); // listening
         List<Long> micros = new ArrayList<>();
-        long base = firstReferral + 2L * TASKS + round * PICKUPS;
+        long base = 1 + 2L * TASKS + (long) round * PICKUPS;
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (kind, referral_id) VALUES (?, ?)")) {
             for (int i = 0; i < PICKUPS; i++) {

@@ -145,6 +145,7 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("bridge.webhook.secrets", WEBHOOK_SECRET);
         p.put("bridge.admin.token", ADMIN_TOKEN);
         p.put("bridge.management.password", MANAGEMENT_PASSWORD);
+        p.put("camel.main.routesReloadEnabled", "false"); // on in dev; RouteReloadTest turns it on
         p.put("bridge.outbox.poll-interval-ms", "100");
         p.put("bridge.outbox.initial-delay-ms", "0");
         p.put("bridge.retry.max-redeliveries", "4");
