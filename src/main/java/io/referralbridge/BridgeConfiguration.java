@@ -175,7 +175,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size", 500), metrics));
         r.bind("reports", new Reports(db.dataSource()));
-        r.bind("referralPlatform", new ReferralPlatformClient(platform, context.createProducerTemplate(), json));
+        r.bind("referralPlatform", new ReferralPlatformClient(platform, json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, metrics);
         r.bind("deadLetters", deadLetters);

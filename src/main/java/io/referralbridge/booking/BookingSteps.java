@@ -19,7 +19,7 @@ import org.apache.camel.ExchangeProperty;
 /** The steps of the create-booking route around the ServiceTitan call: before it, map; after it, record. */
 public final class BookingSteps {
 
-    public static final String BOOKING_PROVIDER = "bookingProvider";
+    public static final String BOOKING_PROVIDER = io.referralbridge.servicetitan.ServiceTitanClients.BOOKING_PROVIDER;
     public static final String REFERRAL_ID = "referralId";
     private static final io.referralbridge.db.Queries QUALIFICATION_SQL =
             io.referralbridge.db.Queries.load("sql/qualification.sql");
@@ -52,6 +52,7 @@ public final class BookingSteps {
         exchange.setProperty(BOOKING_PROVIDER, campaign.bookingProvider());
         exchange.setProperty(io.referralbridge.servicetitan.ServiceTitanClients.CONNECTION, r.connection());
         exchange.setProperty(REFERRAL_ID, r.id());
+        exchange.setProperty(io.referralbridge.servicetitan.ServiceTitanClients.BOOKING_REQUEST, request);
         return request;
     }
 

@@ -6,88 +6,102 @@ import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Body;
 import org.apache.camel.Exchange;
-import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Message;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
- * Tells the referral platform that a referral qualified. 200/201 acknowledge; 409 means the platform already has it
- * (counted as acknowledged); other failures surface as {@link HttpOperationFailedException} for the route's error
- * handler (429/5xx retried, 404/422 dead-lettered).
+ * How the referral platform is spoken to: the steps around the HTTP calls of the notify-platform route
+ * (routes/platform-notification.camel.yaml). 200/201 acknowledge; 409 means the platform already has it (counted as
+ * acknowledged); other failures surface as {@link HttpOperationFailedException} for the route's error handling (429/5xx
+ * retried, 404/422 dead-lettered).
  */
 public final class ReferralPlatformClient {
 
     public static final String MILESTONE = "milestone";
     /** Set when this notification was attempted before (an earlier claim of its outbox task, or a redelivery). */
     public static final String RETRY = "platformRetry";
+    /** The camel-http endpoint of the next call; the route's toD steps call it. */
+    public static final String ENDPOINT = "platformEndpoint";
+    /** Whether the platform had the qualification already (read back before a retry). */
+    public static final String ALREADY_TOLD = "platformAlreadyTold";
 
     private final PlatformConnection conn;
-    private final ProducerTemplate template;
     private final ObjectMapper json;
+    private final String options;
 
-    public ReferralPlatformClient(PlatformConnection conn, ProducerTemplate template, ObjectMapper json) {
+    public ReferralPlatformClient(PlatformConnection conn, ObjectMapper json) {
         this.conn = conn;
-        this.template = template;
         this.json = json;
-    }
-
-    /** Returns the platform's answer status (409 included). */
-    public int qualify(@Body String code, @ExchangeProperty(MILESTONE) String milestone,
-                       @ExchangeProperty(RETRY) Boolean retry) throws Exception {
-        String options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
+        this.options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs();
-        boolean api = conn.mode().equals("api");
-        boolean again = Boolean.TRUE.equals(retry);
-        // After a lost answer or a crash the platform may already have it: read the user first, as its docs advise.
-        if (api && again && alreadyQualified(code, options)) {
-            return 200;
-        }
-        String uri = (api ? conn.baseUrl() + conn.path() : conn.inboundWebhookUrl()) + options;
-        ObjectNode body = json.createObjectNode().put("code", code).put("qualified", true);
-        if (conn.includeMilestone() && milestone != null) {
-            body.put("milestone", milestone);
-        }
-        Exchange result = template.send(uri, exchange -> {
-            Message m = exchange.getMessage();
-            m.setHeader(Exchange.HTTP_METHOD, conn.method());
-            if (api) {
-                m.setHeader("Authorization", "Bearer " + conn.apiKey());
-                m.setHeader("Idempotency-Key", "qualify-" + code);
-                m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-                m.setBody(json.writeValueAsBytes(body));
-            } else {
-                m.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
-                m.setBody("code=" + URLEncoder.encode(code, StandardCharsets.UTF_8));
-            }
-        });
-        Exception e = result.getException();
-        if (e instanceof HttpOperationFailedException http && http.getStatusCode() == 409) {
-            return 409;
-        }
-        if (e != null) {
-            throw e;
-        }
-        return result.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
     }
 
-    private boolean alreadyQualified(String code, String options) throws Exception {
-        Exchange result = template.send(conn.baseUrl() + "/api/v2/users/"
-                + URLEncoder.encode(code, StandardCharsets.UTF_8) + options, exchange -> {
-                    Message m = exchange.getMessage();
-                    m.setHeader(Exchange.HTTP_METHOD, "GET");
-                    m.setHeader("Authorization", "Bearer " + conn.apiKey());
-                    m.setHeader("Accept", "application/json");
-                });
-        if (result.getException() instanceof HttpOperationFailedException http && http.getStatusCode() == 404) {
+    /**
+     * Before a retry, in API mode: read the user (as the platform's docs advise), since after a lost answer or a crash
+     * it may already have the qualification. False when there is nothing to read (first attempt, inbound-webhook mode).
+     */
+    public boolean readUserRequest(Exchange exchange) {
+        exchange.setProperty(ALREADY_TOLD, false);
+        if (!conn.mode().equals("api") || !Boolean.TRUE.equals(exchange.getProperty(RETRY, Boolean.class))) {
             return false;
         }
-        if (result.getException() != null) {
-            throw result.getException();
+        String code = exchange.getMessage().getBody(String.class);
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_METHOD, "GET");
+        m.setHeader("Authorization", "Bearer " + conn.apiKey());
+        m.setHeader("Accept", "application/json");
+        m.setBody(null);
+        exchange.setProperty(ENDPOINT, conn.baseUrl() + "/api/v2/users/" + URLEncoder.encode(code,
+                StandardCharsets.UTF_8) + options);
+        exchange.setProperty("platformCode", code);
+        return true;
+    }
+
+    /** The user as read: told already when it has a qualification date. The body is the code again. */
+    public void userRead(Exchange exchange) throws Exception {
+        JsonNode user = json.readTree(exchange.getMessage().getBody(String.class));
+        exchange.setProperty(ALREADY_TOLD, user.hasNonNull("qualified_at"));
+        exchange.getMessage().setBody(exchange.getProperty("platformCode", String.class));
+    }
+
+    /** The platform does not know the user yet (404 on the read): not told; the body is the code again. */
+    public void userUnknown(Exchange exchange) {
+        exchange.getMessage().setBody(exchange.getProperty("platformCode", String.class));
+    }
+
+    /** The qualification request: PUT {code, qualified} with an Idempotency-Key, or the inbound webhook's form. */
+    public void qualifyRequest(Exchange exchange) throws Exception {
+        exchange.removeProperty(Exchange.EXCEPTION_CAUGHT); // a 404 of the read before is not this call's answer
+        String code = exchange.getMessage().getBody(String.class);
+        boolean api = conn.mode().equals("api");
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_METHOD, conn.method());
+        if (api) {
+            ObjectNode body = json.createObjectNode().put("code", code).put("qualified", true);
+            String milestone = exchange.getProperty(MILESTONE, String.class);
+            if (conn.includeMilestone() && milestone != null) {
+                body.put("milestone", milestone);
+            }
+            m.setHeader("Authorization", "Bearer " + conn.apiKey());
+            m.setHeader("Idempotency-Key", "qualify-" + code);
+            m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+            m.setBody(json.writeValueAsBytes(body));
+        } else {
+            m.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            m.setBody("code=" + URLEncoder.encode(code, StandardCharsets.UTF_8));
         }
-        JsonNode user = json.readTree(result.getMessage().getBody(String.class));
-        return user.hasNonNull("qualified_at");
+        exchange.setProperty(ENDPOINT, (api ? conn.baseUrl() + conn.path() : conn.inboundWebhookUrl()) + options);
+    }
+
+    /** The platform's answer status, 409 (already told) included. */
+    public int answered(Exchange exchange) {
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (caught instanceof HttpOperationFailedException http) {
+            return http.getStatusCode();
+        }
+        return exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
     }
 }

@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.StringJoiner;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,9 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place that knows how ServiceTitan is spoken to: OAuth client-credentials tokens (cached, renewed before they
- * expire and once more on a 401), the ST-App-Key header, tenant paths, JSON. Calls go through camel-http; a failure
- * surfaces as {@link HttpOperationFailedException} with the status and response headers, for the route's error
- * handler to retry or dead-letter.
+ * expire and once more on a 401), the ST-App-Key header, tenant paths, JSON. The call itself is the HTTP step
+ * (camel-http) of the servicetitan-call route (routes/servicetitan-api.camel.yaml); these are the steps around it. A
+ * failure surfaces as {@link HttpOperationFailedException} with the status and response headers, for the caller's error
+ * handling to retry, hold or dead-letter.
  */
 public final class ServiceTitanClient {
 
@@ -60,47 +60,44 @@ public final class ServiceTitanClient {
         return conn;
     }
 
-    // ---- bookings (CRM) ----
+    // ---- bookings (CRM): the create-booking route looks up by externalId, and creates only if none is found ----
 
-    /**
-     * Returns the booking with this externalId, creating it only when ServiceTitan has none: a retry, a replay or a
-     * restart after a lost answer finds the booking made the first time instead of making a second.
-     */
-    public JsonNode ensureBooking(long bookingProvider, ObjectNode booking) throws Exception {
-        String externalId = booking.path("externalId").asText();
-        Optional<JsonNode> existing = findBookingByExternalId(bookingProvider, externalId);
-        if (existing.isPresent()) {
-            LOG.info("Booking {} already exists for this referral; not creating another", existing.get().path("id"));
-            return existing.get();
-        }
-        return createBooking(bookingProvider, booking);
+    /** The look-up of a referral's booking: its externalId (the referral code) among the provider's bookings. */
+    public void findBookingRequest(Exchange exchange, long bookingProvider, String externalId) {
+        request(exchange, "GET", bookingsPath(bookingProvider), params("externalId", externalId, "pageSize", "50"),
+                null);
     }
 
-    public Optional<JsonNode> findBookingByExternalId(long bookingProvider, String externalId) throws Exception {
-        JsonNode page = get("/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings",
-                params("externalId", externalId, "pageSize", "50"));
+    /**
+     * The booking with this externalId in a look-up's answer, or null: a retry, a replay or a restart after a lost
+     * answer finds the booking made the first time instead of making a second.
+     */
+    public JsonNode bookingFound(JsonNode page, String externalId) {
         for (JsonNode b : page.path("data")) {
             if (externalId.equals(b.path("externalId").asText())) {
-                return Optional.of(b);
+                LOG.info("Booking {} already exists for this referral; not creating another", b.path("id"));
+                return b;
             }
         }
-        return Optional.empty();
+        return null;
+    }
+
+    public void createBookingRequest(Exchange exchange, long bookingProvider, ObjectNode booking) {
+        request(exchange, "POST", bookingsPath(bookingProvider), null, booking);
     }
 
     /** Whether ServiceTitan answers a plain read of a booking provider's bookings (a probe after a failed call). */
     public boolean answersBookings(long bookingProvider) {
         try {
-            get("/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings",
-                    params("pageSize", "1"));
+            get(bookingsPath(bookingProvider), params("pageSize", "1"));
             return true;
         } catch (Exception e) {
             return false;
         }
     }
 
-    public JsonNode createBooking(long bookingProvider, ObjectNode booking) throws Exception {
-        return send("POST", "/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings",
-                null, booking);
+    private String bookingsPath(long bookingProvider) {
+        return "/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings";
     }
 
     // ---- export feeds (incremental sync) ----
@@ -121,45 +118,92 @@ public final class ServiceTitanClient {
                         String.valueOf(conn.includeRecentChanges())));
     }
 
-    // ---- generic calls ----
+    // ---- calls: every one goes through the servicetitan-call route, whose HTTP step Hawtio shows ----
+
+    public static final String METHOD = "serviceTitanMethod";
+    public static final String PATH = "serviceTitanPath";
+    public static final String QUERY = "serviceTitanQuery";
+    public static final String REQUEST_BODY = "serviceTitanRequestBody";
+    /** The camel-http endpoint of the connection's API (base URL and timeouts); the route's toD step calls it. */
+    public static final String API = "serviceTitanApi";
+    private static final String BEARER = "serviceTitanBearer";
 
     public JsonNode get(String path, Map<String, String> query) throws Exception {
         return send("GET", path, query, null);
     }
 
+    /** A call from Java (the poll's export pages, the probe): through the servicetitan-call route all the same. */
     public JsonNode send(String method, String path, Map<String, String> query, JsonNode body) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            String bearer = accessToken();
-            pacer.acquire();
-            Exchange result = template.send(apiEndpoint, exchange -> {
-                Message m = exchange.getMessage();
-                m.setHeader(Exchange.HTTP_METHOD, method);
-                m.setHeader(Exchange.HTTP_PATH, path);
-                if (query != null && !query.isEmpty()) {
-                    m.setHeader(Exchange.HTTP_QUERY, encode(query));
-                }
-                m.setHeader("Authorization", "Bearer " + bearer);
-                m.setHeader("ST-App-Key", conn.appKey());
-                m.setHeader("Accept", "application/json");
-                if (body != null) {
-                    m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-                    m.setBody(json.writeValueAsBytes(body));
-                }
-            });
-            Exception failure = result.getException();
-            metrics.count("bridge.servicetitan.calls", "endpoint", method + " " + endpointName(path), "status",
-                    failure instanceof HttpOperationFailedException h ? String.valueOf(h.getStatusCode())
-                            : failure != null ? "error" : "200");
-            if (failure instanceof HttpOperationFailedException http && http.getStatusCode() == 401 && attempt == 1) {
-                LOG.info("ServiceTitan refused the access token (401); fetching a new one");
-                invalidate(bearer);
-                continue;
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            return parse(result.getMessage().getBody(String.class));
+        Exchange result = template.send("direct:servicetitan-call", exchange -> request(exchange, method, path, query,
+                body));
+        if (result.getException() != null) {
+            throw result.getException();
         }
+        return result.getMessage().getBody(JsonNode.class);
+    }
+
+    private void request(Exchange exchange, String method, String path, Map<String, String> query, JsonNode body) {
+        exchange.setProperty(ServiceTitanClients.CONNECTION, conn.name());
+        exchange.setProperty(METHOD, method);
+        exchange.setProperty(PATH, path);
+        exchange.setProperty(QUERY, query == null || query.isEmpty() ? null : encode(query));
+        exchange.setProperty(REQUEST_BODY, body);
+    }
+
+    /**
+     * Before the HTTP step: the request's method, path, query and body, the connection's token (cached, renewed before
+     * it expires), ST-App-Key and JSON headers, and its pace. Nothing else of the exchange reaches ServiceTitan.
+     */
+    public void authorize(Exchange exchange) throws Exception {
+        String bearer = accessToken();
+        pacer.acquire();
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_METHOD, exchange.getProperty(METHOD, String.class));
+        m.setHeader(Exchange.HTTP_PATH, exchange.getProperty(PATH, String.class));
+        String query = exchange.getProperty(QUERY, String.class);
+        if (query != null) {
+            m.setHeader(Exchange.HTTP_QUERY, query);
+        }
+        m.setHeader("Authorization", "Bearer " + bearer);
+        m.setHeader("ST-App-Key", conn.appKey());
+        m.setHeader("Accept", "application/json");
+        JsonNode body = exchange.getProperty(REQUEST_BODY, JsonNode.class);
+        if (body != null) {
+            m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+            m.setBody(json.writeValueAsBytes(body));
+        } else {
+            m.setBody(null);
+        }
+        exchange.setProperty(BEARER, bearer);
+        exchange.setProperty(API, apiEndpoint);
+    }
+
+    /** ServiceTitan refused the token (401): fetch a new one; the route sends the request once more. */
+    public void tokenRefused(Exchange exchange) throws Exception {
+        LOG.info("ServiceTitan refused the access token (401); fetching a new one");
+        invalidate(exchange.getProperty(BEARER, String.class));
+        authorize(exchange);
+    }
+
+    /** After the HTTP step: the answer as JSON, counted. */
+    public void answer(Exchange exchange) {
+        Message m = exchange.getMessage();
+        count(exchange, String.valueOf(m.getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class)));
+        m.setBody(parse(m.getBody(String.class)));
+    }
+
+    /** A failed call: counted, then back to the caller's error handling (retry, hold, dead letter). */
+    public void failed(Exchange exchange) throws Exception {
+        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        count(exchange, failure instanceof HttpOperationFailedException h ? String.valueOf(h.getStatusCode())
+                : "error");
+        throw failure;
+    }
+
+    private void count(Exchange exchange, String status) {
+        metrics.count("bridge.servicetitan.calls", "endpoint", exchange.getProperty(METHOD, String.class) + " "
+                + endpointName(exchange.getProperty(PATH, String.class)), "status", status);
     }
 
     // ---- OAuth client credentials ----
@@ -196,7 +240,7 @@ public final class ServiceTitanClient {
     }
 
     synchronized void invalidate(String rejected) {
-        if (rejected.equals(token)) {
+        if (rejected != null && rejected.equals(token)) {
             token = null;
         }
     }

@@ -6,13 +6,15 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Body;
-import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Exchange;
 
 /** One {@link ServiceTitanClient} per configured connection (tenant), each with its own token and pace. */
 public final class ServiceTitanClients {
 
     public static final String CONNECTION = "connection";
+    /** The booking request of the create-booking route (set by its first step). */
+    public static final String BOOKING_REQUEST = "bookingRequest";
+    public static final String BOOKING_PROVIDER = "bookingProvider";
 
     private final Map<String, ServiceTitanClient> byName = new LinkedHashMap<>();
 
@@ -37,10 +39,45 @@ public final class ServiceTitanClients {
         return byName.keySet();
     }
 
-    /** The create-booking route's call: the booking, found or made, in the referral's own tenant. */
-    public JsonNode ensureBooking(@ExchangeProperty(CONNECTION) String connection,
-                                  @ExchangeProperty("bookingProvider") long bookingProvider,
-                                  @Body ObjectNode booking) throws Exception {
-        return get(connection).ensureBooking(bookingProvider, booking);
+    // ---- the steps of the routes (bean "serviceTitan"), each for the exchange's connection ----
+
+    /** Before the look-up: GET the provider's bookings with the referral's code as externalId. */
+    public void findBooking(Exchange exchange) {
+        ObjectNode booking = exchange.getProperty(BOOKING_REQUEST, ObjectNode.class);
+        of(exchange).findBookingRequest(exchange, exchange.getProperty(BOOKING_PROVIDER, Long.class),
+                booking.path("externalId").asText());
+    }
+
+    /** After the look-up: the booking this referral already has, or null. */
+    public JsonNode bookingFound(Exchange exchange) {
+        ObjectNode booking = exchange.getProperty(BOOKING_REQUEST, ObjectNode.class);
+        return of(exchange).bookingFound(exchange.getMessage().getBody(JsonNode.class),
+                booking.path("externalId").asText());
+    }
+
+    /** Before the create: POST the booking request. */
+    public void createBooking(Exchange exchange) {
+        of(exchange).createBookingRequest(exchange, exchange.getProperty(BOOKING_PROVIDER, Long.class),
+                exchange.getProperty(BOOKING_REQUEST, ObjectNode.class));
+    }
+
+    public void authorize(Exchange exchange) throws Exception {
+        of(exchange).authorize(exchange);
+    }
+
+    public void tokenRefused(Exchange exchange) throws Exception {
+        of(exchange).tokenRefused(exchange);
+    }
+
+    public void answer(Exchange exchange) {
+        of(exchange).answer(exchange);
+    }
+
+    public void failed(Exchange exchange) throws Exception {
+        of(exchange).failed(exchange);
+    }
+
+    private ServiceTitanClient of(Exchange exchange) {
+        return get(exchange.getProperty(CONNECTION, String.class));
     }
 }
