@@ -133,7 +133,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("httpRequests", new io.referralbridge.web.HttpRequests());
         r.bind("dataSource", db.dataSource());
         r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds", 5), metrics));
-        for (String kind : java.util.List.of(ReferralStore.CREATE_BOOKING, Qualification.NOTIFY_PLATFORM)) {
+        for (io.referralbridge.outbox.TaskKind k : io.referralbridge.outbox.TaskKind.values()) {
+            String kind = k.id();
             metrics.gauge("bridge.outbox.pending", "kind", kind, () -> outbox.depth().getOrDefault(kind, 0L));
         }
         r.bind("webhookVerifier", verifier);
@@ -197,7 +198,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
     private static io.referralbridge.failure.ServiceProbe serviceProbe(ServiceTitanClients serviceTitan) {
         return (task, exchange) -> {
             Long provider = exchange.getProperty(BookingSteps.BOOKING_PROVIDER, Long.class);
-            return task.kind().equals("create_booking") && provider != null
+            return task.kind() == io.referralbridge.outbox.TaskKind.CREATE_BOOKING && provider != null
                     && serviceTitan.get(task.queue()).answersBookings(provider);
         };
     }

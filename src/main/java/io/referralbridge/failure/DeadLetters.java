@@ -13,6 +13,7 @@ import io.referralbridge.db.Tx;
 import io.referralbridge.intake.ReferralStore;
 import io.referralbridge.outbox.Outbox;
 import io.referralbridge.outbox.OutboxTask;
+import io.referralbridge.outbox.TaskKind;
 import io.referralbridge.web.HttpProblem;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -32,9 +33,9 @@ public final class DeadLetters {
     public static final String OUTBOX_TASK = "outboxTask";
 
     /** Per outbox kind: the referral states a failure moves from, and the state a replay resumes at. */
-    private static final Map<String, Set<String>> FAILS_FROM = Map.of(
-            ReferralStore.CREATE_BOOKING, Set.of("received", "booking_requested"));
-    private static final Map<String, String> RESUMES_AT = Map.of(ReferralStore.CREATE_BOOKING, "received");
+    private static final Map<TaskKind, Set<String>> FAILS_FROM = Map.of(
+            TaskKind.CREATE_BOOKING, Set.of("received", "booking_requested"));
+    private static final Map<TaskKind, String> RESUMES_AT = Map.of(TaskKind.CREATE_BOOKING, "received");
 
     private final DataSource ds;
     private final ObjectMapper json;
@@ -59,7 +60,7 @@ public final class DeadLetters {
         int attempts = task.attempts();
         ObjectNode payload = json.createObjectNode();
         payload.put("outboxId", task.id());
-        payload.put("kind", task.kind());
+        payload.put("kind", task.kind().id());
         payload.put("referralId", task.referralId());
         try {
             // The webhook the referral came from, so the operator sees what was being processed.
@@ -77,7 +78,7 @@ public final class DeadLetters {
                     null, "dead letter: " + shorten(reason, 200));
             return ((Number) row.get("id")).longValue();
         });
-        metrics.count("bridge.dead.letters", "kind", task.kind());
+        metrics.count("bridge.dead.letters", "kind", task.kind().id());
         LOG.warn("Dead letter {}: referral {} task {} failed after {} attempt(s) in route {}: {}", id,
                 task.referralId(), task.kind(), attempts, routeId, shorten(reason, 300));
     }
@@ -104,7 +105,7 @@ public final class DeadLetters {
             }
             Long outboxId = (Long) dl.get("outbox_id");
             Long referralId = (Long) dl.get("referral_id");
-            String kind = json.readTree((String) dl.get("payload")).path("kind").asText();
+            TaskKind kind = TaskKind.of(json.readTree((String) dl.get("payload")).path("kind").asText());
             if (outboxId != null) {
                 outbox.revive(tx, outboxId);
             }

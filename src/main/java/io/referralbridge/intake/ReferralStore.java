@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 public final class ReferralStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReferralStore.class);
-    public static final String CREATE_BOOKING = "create_booking";
 
     private final DataSource ds;
     private final ObjectMapper json;
@@ -77,7 +76,7 @@ public final class ReferralStore implements AutoCloseable {
             for (int c = 0; c < ACCEPT_COLUMNS.size(); c++) {
                 params[c] = tx.array("text", rs.stream().map(ACCEPT_COLUMNS.get(c)).toArray());
             }
-            params[ACCEPT_COLUMNS.size()] = CREATE_BOOKING;
+            params[ACCEPT_COLUMNS.size()] = io.referralbridge.outbox.TaskKind.CREATE_BOOKING.id();
             IntakeResult[] results = new IntakeResult[rs.size()];
             for (Map<String, Object> row : tx.query(referrals.get("accept"), params)) {
                 int i = ((Number) row.get("n")).intValue() - 1;

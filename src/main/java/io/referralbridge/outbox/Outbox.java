@@ -63,18 +63,18 @@ public final class Outbox implements AutoCloseable {
     /** The queue of tasks that do not belong to a ServiceTitan connection (the referral platform's). */
     public static final String PLATFORM_QUEUE = "platform";
 
-    public List<OutboxTask> claim(String kind) {
-        return tasks(kind, PLATFORM_QUEUE, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind, PLATFORM_QUEUE, kind,
-                batchSize, leaseSeconds, node)));
+    public List<OutboxTask> claim(TaskKind kind) {
+        return tasks(kind, PLATFORM_QUEUE, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind.id(), PLATFORM_QUEUE,
+                kind.id(), batchSize, leaseSeconds, node)));
     }
 
     /** Tasks of one ServiceTitan connection's referrals, so that one tenant's trouble queues only its own work. */
-    public List<OutboxTask> claim(String kind, String connection) {
-        return tasks(kind, connection, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind, connection, kind,
-                connection, batchSize, leaseSeconds, node)));
+    public List<OutboxTask> claim(TaskKind kind, String connection) {
+        return tasks(kind, connection, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind.id(), connection,
+                kind.id(), connection, batchSize, leaseSeconds, node)));
     }
 
-    private List<OutboxTask> tasks(String kind, String queue, List<Map<String, Object>> rows) {
+    private List<OutboxTask> tasks(TaskKind kind, String queue, List<Map<String, Object>> rows) {
         List<OutboxTask> tasks = rows.stream()
                 .map(row -> new OutboxTask(((Number) row.get("id")).longValue(), kind,
                         ((Number) row.get("referral_id")).longValue(), ((Number) row.get("attempts")).intValue(),
@@ -82,7 +82,7 @@ public final class Outbox implements AutoCloseable {
                 .toList();
         tasks.forEach(t -> held.add(t.id()));
         if (tasks.size() == batchSize) {
-            onFullBatch.accept(kind);
+            onFullBatch.accept(kind.id());
         }
         return tasks;
     }
@@ -93,7 +93,7 @@ public final class Outbox implements AutoCloseable {
      */
     public void renew(OutboxTask task) {
         boolean queueHeld = Tx.run(ds, tx -> {
-            if (tx.one(sql.get("held"), task.kind(), task.queue()) != null) {
+            if (tx.one(sql.get("held"), task.kind().id(), task.queue()) != null) {
                 // The service failed meanwhile (an earlier task of the batch): leave this one, unattempted, for later.
                 tx.update(sql.get("unclaim"), task.id(), task.claimToken());
                 return true;
@@ -111,7 +111,7 @@ public final class Outbox implements AutoCloseable {
 
     public void complete(Tx tx, OutboxTask task) throws java.sql.SQLException {
         fenced(tx.update(sql.get("complete"), task.id(), task.claimToken()), task);
-        tx.update(sql.get("succeeded"), task.kind(), task.queue());
+        tx.update(sql.get("succeeded"), task.kind().id(), task.queue());
     }
 
     /**
@@ -124,7 +124,7 @@ public final class Outbox implements AutoCloseable {
                                      String error) {
         return Tx.run(ds, tx -> {
             long first = serverDelayMs != null ? serverDelayMs : initialDelayMs;
-            Map<String, Object> row = tx.one(sql.get("hold"), task.kind(), task.queue(), Math.min(first, maxDelayMs),
+            Map<String, Object> row = tx.one(sql.get("hold"), task.kind().id(), task.queue(), Math.min(first, maxDelayMs),
                     serverDelayMs == null ? null : (double) Math.min(serverDelayMs, maxDelayMs),
                     (double) initialDelayMs, (double) maxDelayMs);
             if (row == null) {
@@ -137,12 +137,12 @@ public final class Outbox implements AutoCloseable {
 
     /** Whether a task of this one's queue succeeded in the last 2 s (the service works: a failure is the task's own). */
     public boolean succeededLately(OutboxTask task) {
-        return Tx.run(ds, tx -> tx.one(sql.get("succeeded-lately"), task.kind(), task.queue()) != null);
+        return Tx.run(ds, tx -> tx.one(sql.get("succeeded-lately"), task.kind().id(), task.queue()) != null);
     }
 
     /** The queue's service answered a probe: as good as a success of the queue. */
     public void serviceAnswered(OutboxTask task) {
-        Tx.run(ds, tx -> tx.update(sql.get("service-answered"), task.kind(), task.queue()));
+        Tx.run(ds, tx -> tx.update(sql.get("service-answered"), task.kind().id(), task.queue()));
     }
 
     /** A failed attempt: the task is free and due again after the delay. */

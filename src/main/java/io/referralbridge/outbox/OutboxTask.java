@@ -7,5 +7,5 @@ import java.util.UUID;
  * {@code claimToken} fences the claim: only its holder can renew, complete, reschedule or dead-letter the task.
  * {@code queue}: the tasks of this kind that share a service (one ServiceTitan connection, or the platform).
  */
-public record OutboxTask(long id, String kind, long referralId, int attempts, UUID claimToken, String queue) {
+public record OutboxTask(long id, TaskKind kind, long referralId, int attempts, UUID claimToken, String queue) {
 }

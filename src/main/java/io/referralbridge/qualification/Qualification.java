@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class Qualification {
 
     private static final Logger LOG = LoggerFactory.getLogger(Qualification.class);
-    public static final String NOTIFY_PLATFORM = "notify_platform";
     public static final String REJECTED = "rejected by an operator";
     public static final String BOOKING_DISMISSED = "booking dismissed";
     private static final Set<String> QUALIFIABLE = Set.of("received", "booking_requested", "booked", "job_created",
@@ -101,7 +100,7 @@ public final class Qualification {
             return false;
         }
         tx.update(sql.get("set-qualified"), milestone, referralId);
-        tx.update(outbox.get("enqueue"), NOTIFY_PLATFORM, referralId);
+        tx.update(outbox.get("enqueue"), io.referralbridge.outbox.TaskKind.NOTIFY_PLATFORM.id(), referralId);
         metrics.count("bridge.qualifications", "milestone", milestone.startsWith("job_status") ? "job_status"
                 : milestone);
         return true;

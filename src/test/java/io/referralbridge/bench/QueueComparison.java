@@ -19,6 +19,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.referralbridge.db.Tx;
 import io.referralbridge.outbox.Outbox;
 import io.referralbridge.outbox.OutboxTask;
+import io.referralbridge.outbox.TaskKind;
 import io.referralbridge.outbox.WakeUp;
 import io.referralbridge.support.TestDatabase;
 
@@ -66,12 +67,12 @@ public final class QueueComparison {
     private static void outbox(HikariDataSource ds, List<String[]> rows, int round) throws Exception {
         Outbox outbox = new Outbox(ds, 20, 120, "bench");
         long firstReferral = 1 + (long) round * TASKS;
-        String kind = "bench_" + round;
+        TaskKind kind = TaskKind.NOTIFY_PLATFORM; // any kind: no bridge runs here
         long t0 = System.nanoTime();
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (kind, referral_id) VALUES (?, ?)")) {
             for (int i = 0; i < TASKS; i++) { // autocommit: one task per transaction, its wake-up notice included
-                ps.setString(1, kind);
+                ps.setString(1, kind.id());
                 ps.setLong(2, firstReferral + i);
                 ps.executeUpdate();
             }
@@ -103,13 +104,13 @@ public final class QueueComparison {
             }
         }, 1000);
         wakeUp.start();
-        String pickKind = "pick_" + round;
+        TaskKind pickKind = TaskKind.NOTIFY_PLATFORM;
         ConcurrentHashMap<Long, Long> doneAt = new ConcurrentHashMap<>();
         AtomicInteger running = new AtomicInteger(1);
         Thread worker = new Thread(() -> {
             while (running.get() == 1) {
                 try {
-                    wakeUp.await(pickKind, "platform");
+                    wakeUp.await(pickKind.id(), Outbox.PLATFORM_QUEUE);
                     for (OutboxTask task : outbox.claim(pickKind)) {
                         doneAt.put(task.referralId(), System.nanoTime());
                         outbox.renew(task);
@@ -132,7 +133,7 @@ public final class QueueComparison {
             for (int i = 0; i < PICKUPS; i++) {
                 long ref = base + i;
                 long start = System.nanoTime();
-                ps.setString(1, pickKind);
+                ps.setString(1, pickKind.id());
                 ps.setLong(2, ref);
                 ps.executeUpdate();
                 while (!doneAt.containsKey(ref)) {

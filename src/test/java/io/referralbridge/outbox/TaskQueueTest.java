@@ -105,15 +105,18 @@ class TaskQueueTest {
         bridge.awaitState("FENCE-1", "booked"); // its own booking done: only the probe task below is in play
         long referralId = ((Number) bridge.referral("FENCE-1").get("id")).longValue();
         DataSource ds = dataSource();
-        Tx.run(ds, tx -> tx.update("INSERT INTO outbox (kind, referral_id) VALUES ('probe', ?)", referralId));
+        var routes = bridge.main.getCamelContext().getRouteController();
+        routes.suspendRoute("platform-outbox"); // the two nodes below are the only workers of this task
+        Tx.run(ds, tx -> tx.update("INSERT INTO outbox (kind, referral_id) VALUES ('notify_platform', ?)",
+                referralId));
         Outbox nodeA = new Outbox(ds, 20, 120, "node-a");
         Outbox nodeB = new Outbox(ds, 20, 120, "node-b");
 
-        OutboxTask a = nodeA.claim("probe").get(0);
-        assertTrue(nodeB.claim("probe").isEmpty(), "claimed by node-a");
+        OutboxTask a = nodeA.claim(TaskKind.NOTIFY_PLATFORM).get(0);
+        assertTrue(nodeB.claim(TaskKind.NOTIFY_PLATFORM).isEmpty(), "claimed by node-a");
         Tx.run(ds, tx -> tx.update("UPDATE outbox SET claimed_until = now() - interval '1 second' WHERE id = ?",
                 a.id())); // node-a's lease ran out (say, a long pause)
-        OutboxTask b = nodeB.claim("probe").get(0);
+        OutboxTask b = nodeB.claim(TaskKind.NOTIFY_PLATFORM).get(0);
         assertNotEquals(a.claimToken(), b.claimToken());
         assertThrows(ClaimLostException.class, () -> nodeA.renew(a));
         assertThrows(ClaimLostException.class, () -> Tx.run(ds, tx -> {
@@ -123,14 +126,16 @@ class TaskQueueTest {
         assertThrows(ClaimLostException.class, () -> nodeA.reschedule(a, 1000, "late"));
 
         // node-b crashes holding the task; restarted with the same id, it takes it up at once, not after the lease
-        assertTrue(nodeA.claim("probe").isEmpty());
+        assertTrue(nodeA.claim(TaskKind.NOTIFY_PLATFORM).isEmpty());
         new Outbox(ds, 20, 120, "node-b").releaseOwnClaims();
-        List<OutboxTask> again = nodeA.claim("probe");
+        List<OutboxTask> again = nodeA.claim(TaskKind.NOTIFY_PLATFORM);
         assertEquals(1, again.size());
         Tx.run(ds, tx -> {
             nodeA.complete(tx, again.get(0));
             return null;
         });
-        assertEquals("done", bridge.query("SELECT status FROM outbox WHERE kind = 'probe'").get(0).get("status"));
+        assertEquals("done", bridge.query("SELECT o.status FROM outbox o JOIN referral r ON r.id = o.referral_id "
+                + "WHERE o.kind = 'notify_platform' AND r.code = 'FENCE-1'").get(0).get("status"));
+        routes.resumeRoute("platform-outbox");
     }
 }

@@ -1,0 +1,35 @@
+package io.referralbridge.outbox;
+
+/** Every kind of task the bridge owes an external system: one outbox row per kind and referral, at most. */
+public enum TaskKind {
+
+    /** Book the referral in ServiceTitan (queue: its ServiceTitan connection). */
+    CREATE_BOOKING("create_booking"),
+    /** Tell the referral platform the referral qualified (queue: the platform). */
+    NOTIFY_PLATFORM("notify_platform");
+
+    private final String id;
+
+    TaskKind(String id) {
+        this.id = id;
+    }
+
+    /** As stored in {@code outbox.kind} and sent on the wake-up channel. */
+    public String id() {
+        return id;
+    }
+
+    public static TaskKind of(String id) {
+        for (TaskKind k : values()) {
+            if (k.id.equals(id)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("Unknown task kind " + id);
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}
