@@ -77,11 +77,11 @@ public final class BridgeConfiguration implements CamelConfiguration {
         // Everything that can be checked without I/O is checked first, so a bad setting fails fast.
         PlatformFields fields = PlatformFields.from(s);
         WebhookVerifier verifier = new WebhookVerifier(
-                s.get("bridge.webhook.scheme", WebhookVerifier.SCHEME_STANDARD),
+                s.get("bridge.webhook.scheme"),
                 s.getList("bridge.webhook.secrets"),
-                s.get("bridge.webhook.secret-header", "X-Webhook-Secret"),
-                s.getLong("bridge.webhook.tolerance-seconds", 300),
-                s.getInt("bridge.webhook.max-body-bytes", 65536),
+                s.get("bridge.webhook.secret-header"),
+                s.getLong("bridge.webhook.tolerance-seconds"),
+                s.getInt("bridge.webhook.max-body-bytes"),
                 clock);
         AdminAuth adminAuth = new AdminAuth(s.required("bridge.admin.token"));
         checkManagementIsLocal(s);
@@ -91,8 +91,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
         PlatformConnection platform = PlatformConnection.from(s);
         ReferralStore.GroupCommit groupCommit = new ReferralStore.GroupCommit(
-                s.getInt("bridge.intake.writers", 1, 1), s.getInt("bridge.intake.max-batch", 32, 1),
-                s.getInt("bridge.intake.commit-timeout-ms", 10_000, 100));
+                s.getIntAtLeast("bridge.intake.writers", 1), s.getIntAtLeast("bridge.intake.max-batch", 1),
+                s.getIntAtLeast("bridge.intake.commit-timeout-ms", 100));
 
         if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {
             ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(ServiceTitanSandbox.Options.from(s));
@@ -118,12 +118,12 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 (name, open) -> LOG.warn("{} referral(s) in progress belong to ServiceTitan connection '{}', which is "
                         + "not configured (servicetitan.connections): they are neither booked nor polled until it is "
                         + "configured again or their referral.connection is updated", open, name));
-        Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size", 20),
+        Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size"),
                 leaseSeconds(s), nodeId(s));
         outbox.releaseOwnClaims();
         resources.push(outbox); // released before the database closes
         io.referralbridge.outbox.WakeUp wakeUp = new io.referralbridge.outbox.WakeUp(db::unpooledConnection,
-                s.getLong("bridge.outbox.poll-interval-ms", 1000));
+                s.getLong("bridge.outbox.poll-interval-ms"));
         outbox.onFullBatch(wakeUp::poke);
         wakeUp.start();
         resources.push(wakeUp); // stops first: lets waiting workers go
@@ -132,7 +132,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         Registry r = context.getRegistry();
         r.bind("httpRequests", new io.referralbridge.web.HttpRequests());
         r.bind("dataSource", db.dataSource());
-        r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds", 5), metrics));
+        r.bind("responses", new JsonResponses(json, s.getInt("bridge.http.retry-after-seconds"), metrics));
         for (io.referralbridge.outbox.TaskKind k : io.referralbridge.outbox.TaskKind.values()) {
             String kind = k.id();
             metrics.gauge("bridge.outbox.pending", "kind", kind, () -> outbox.depth().getOrDefault(kind, 0L));
@@ -150,7 +150,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
         ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics,
-                s.getInt("bridge.poll.invoice-retention-days", 90, 1));
+                s.getIntAtLeast("bridge.poll.invoice-retention-days", 1));
         r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
@@ -174,19 +174,19 @@ public final class BridgeConfiguration implements CamelConfiguration {
             }
         });
         r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
-                s.getInt("bridge.poll.evaluation-batch-size", 500), metrics));
+                s.getInt("bridge.poll.evaluation-batch-size"), metrics));
         r.bind("reports", new Reports(db.dataSource()));
         r.bind("referralPlatform", new ReferralPlatformClient(platform, json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, metrics);
         r.bind("deadLetters", deadLetters);
         r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(
-                s.getInt("bridge.retry.max-redeliveries", 15, 0), s.getLong("bridge.retry.initial-delay-ms", 1000),
-                s.getLong("bridge.retry.max-delay-ms", 60000), clock), serviceProbe(serviceTitan)));
-        if (s.getBoolean("camel.main.jmxEnabled", true)) {
+                s.getIntAtLeast("bridge.retry.max-redeliveries", 0), s.getLong("bridge.retry.initial-delay-ms"),
+                s.getLong("bridge.retry.max-delay-ms"), clock), serviceProbe(serviceTitan)));
+        if (s.getBoolean("camel.main.jmxEnabled")) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,
-                    s.get("bridge.cluster.name", s.get("camel.main.name", "referral-bridge")))));
+                    s.get("bridge.cluster.name", s.get("camel.main.name")))));
         }
         r.bind("adminAuth", adminAuth);
     }
@@ -208,9 +208,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
      * (look-up, then create), each bounded by the connect and response timeouts: the lease must outlast that.
      */
     static int leaseSeconds(Settings s) {
-        int lease = s.getInt("bridge.outbox.lease-seconds", 120, 1);
-        long attemptMs = 2L * (s.getLong("servicetitan.connect-timeout-ms", 5000)
-                + s.getLong("servicetitan.response-timeout-ms", 30000));
+        int lease = s.getIntAtLeast("bridge.outbox.lease-seconds", 1);
+        long attemptMs = 2L * (s.getLong("servicetitan.connect-timeout-ms")
+                + s.getLong("servicetitan.response-timeout-ms"));
         if (lease * 1000L <= attemptMs) {
             throw new io.referralbridge.config.ConfigurationException("Invalid setting 'bridge.outbox.lease-seconds' = "
                     + lease + ": a claim must outlast one attempt, two calls of up to servicetitan.connect-timeout-ms "
@@ -228,7 +228,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
             } catch (java.io.IOException e) {
                 host = "localhost";
             }
-            return host + ":" + s.get("camel.server.port", "8080");
+            return host + ":" + s.get("camel.server.port");
         });
     }
 
@@ -237,10 +237,10 @@ public final class BridgeConfiguration implements CamelConfiguration {
      * may only listen on loopback; remote access goes through an authenticating proxy.
      */
     static void checkManagementIsLocal(Settings s) {
-        if (!s.getBoolean("camel.management.enabled", false)) {
+        if (!s.getBoolean("camel.management.enabled")) {
             return;
         }
-        String host = s.get("camel.management.host", "0.0.0.0");
+        String host = s.get("camel.management.host");
         if (!(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1"))) {
             throw new io.referralbridge.config.ConfigurationException("Invalid setting 'camel.management.host' = '"
                     + host + "': the management server (Jolokia, metrics) has no credentials and must listen on "

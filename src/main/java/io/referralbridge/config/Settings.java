@@ -36,6 +36,35 @@ public final class Settings {
         return optional(key).orElseThrow(() -> missing(key));
     }
 
+    // Defaults are written once, in application.properties: these read a setting it must hold (or the environment),
+    // and name the property when it is missing. The overloads with a default are for settings it leaves out on
+    // purpose (profile-only and optional ones).
+
+    public String get(String key) {
+        return required(key);
+    }
+
+    public int getInt(String key) {
+        return parseInt(key, required(key));
+    }
+
+    /** {@link #getInt(String)}, refusing values below {@code min} with the property's name. */
+    public int getIntAtLeast(String key, int min) {
+        int value = getInt(key);
+        if (value < min) {
+            throw invalid(key, String.valueOf(value), "at least " + min);
+        }
+        return value;
+    }
+
+    public long getLong(String key) {
+        return parseLong(key, required(key));
+    }
+
+    public boolean getBoolean(String key) {
+        return parseBoolean(key, required(key));
+    }
+
     public String get(String key, String defaultValue) {
         return optional(key).orElse(defaultValue);
     }

@@ -72,10 +72,10 @@ public final class Database implements AutoCloseable {
         // PostgreSQL's error Detail and Where lines quote the data (a webhook's JSON, a phone number); they would reach
         // the logs with any exception. The driver leaves them out of its messages with this.
         config.addDataSourceProperty("logServerErrorDetail", "false");
-        config.setMaximumPoolSize(settings.getInt("bridge.db.pool-size", 10));
-        config.setConnectionTimeout(settings.getLong("bridge.db.connection-timeout-ms", 5000));
+        config.setMaximumPoolSize(settings.getInt("bridge.db.pool-size"));
+        config.setConnectionTimeout(settings.getLong("bridge.db.connection-timeout-ms"));
         // Start even if the database is briefly away; requests fail fast with 503 until it is back.
-        config.setInitializationFailTimeout(settings.getLong("bridge.db.initialization-fail-timeout-ms", 30000));
+        config.setInitializationFailTimeout(settings.getLong("bridge.db.initialization-fail-timeout-ms"));
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(config);

@@ -13,17 +13,17 @@ public record PlatformConnection(String mode, String baseUrl, String path, Strin
                                  boolean includeMilestone) {
 
     public static PlatformConnection from(Settings s) {
-        String mode = s.get("platform.mode", "api");
+        String mode = s.get("platform.mode");
         if (mode.equals("api")) {
             return new PlatformConnection(mode, trim(s.required("platform.base-url")),
-                    s.get("platform.qualification-path", "/api/v2/users/qualification"),
-                    s.get("platform.qualification-method", "PUT"), s.required("platform.api-key"), null,
-                    s.getInt("platform.connect-timeout-ms", 5000), s.getInt("platform.response-timeout-ms", 30000),
-                    s.getBoolean("platform.include-milestone", false));
+                    s.get("platform.qualification-path"),
+                    s.get("platform.qualification-method"), s.required("platform.api-key"), null,
+                    s.getInt("platform.connect-timeout-ms"), s.getInt("platform.response-timeout-ms"),
+                    s.getBoolean("platform.include-milestone"));
         }
         if (mode.equals("inbound-webhook")) {
             return new PlatformConnection(mode, null, null, "POST", null, s.required("platform.inbound-webhook-url"),
-                    s.getInt("platform.connect-timeout-ms", 5000), s.getInt("platform.response-timeout-ms", 30000),
+                    s.getInt("platform.connect-timeout-ms"), s.getInt("platform.response-timeout-ms"),
                     false);
         }
         throw new ConfigurationException("Invalid setting 'platform.mode' = '" + mode

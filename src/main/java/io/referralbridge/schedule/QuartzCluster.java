@@ -65,19 +65,19 @@ public final class QuartzCluster {
         Properties p = new Properties();
         // Nodes of one cluster share the scheduler name (and camel.main.name); each gets its own instance id.
         p.setProperty("org.quartz.scheduler.instanceName", s.get("bridge.cluster.name",
-                s.get("camel.main.name", "referral-bridge")));
+                s.get("camel.main.name")));
         p.setProperty("org.quartz.scheduler.instanceId", "AUTO");
         p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(2, triggers + 1)));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
         p.setProperty("org.quartz.jobStore.isClustered", "true");
-        long checkin = s.getLong("bridge.cluster.checkin-interval-ms", 7500);
+        long checkin = s.getLong("bridge.cluster.checkin-interval-ms");
         if (checkin < 1000) {
             throw Settings.invalid("bridge.cluster.checkin-interval-ms", String.valueOf(checkin), "at least 1000");
         }
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(checkin));
         p.setProperty("org.quartz.jobStore.misfireThreshold",
-                String.valueOf(s.getLong("bridge.cluster.misfire-threshold-ms", 60000)));
+                String.valueOf(s.getLong("bridge.cluster.misfire-threshold-ms")));
         return p;
     }
 

@@ -62,26 +62,24 @@ public record ServiceTitanConnection(String name, String authUrl, String apiUrl,
                 s.required(p + "app-key"),
                 s.required(p + "client-id"),
                 s.required(p + "client-secret"),
-                Settings.parseInt(p + "token-refresh-margin-seconds", sharedOr(s, p, "token-refresh-margin-seconds", "60")),
-                Settings.parseInt(p + "connect-timeout-ms", sharedOr(s, p, "connect-timeout-ms", "5000")),
-                Settings.parseInt(p + "response-timeout-ms", sharedOr(s, p, "response-timeout-ms", "30000")),
-                maxRate(p + "max-requests-per-second", sharedOr(s, p, "max-requests-per-second", "50")),
-                s.optional(p + "poll-trigger").orElseGet(() -> s.get("bridge.poll.trigger",
-                        "trigger.repeatInterval=30000")),
+                Settings.parseInt(p + "token-refresh-margin-seconds", shared(s, p, "token-refresh-margin-seconds")),
+                Settings.parseInt(p + "connect-timeout-ms", shared(s, p, "connect-timeout-ms")),
+                Settings.parseInt(p + "response-timeout-ms", shared(s, p, "response-timeout-ms")),
+                maxRate(p + "max-requests-per-second", shared(s, p, "max-requests-per-second")),
+                s.optional(p + "poll-trigger").orElseGet(() -> s.get("bridge.poll.trigger")),
                 // The single default connection serves every campaign.
                 name.equals(DEFAULT) ? s.getList("bridge.campaigns") : s.getList(p + "campaigns"),
                 s.optional(p + "booking-provider").orElse(null),
-                Settings.parseBoolean(p + "include-recent-changes", sharedOr(s, p, "include-recent-changes", "true")));
+                Settings.parseBoolean(p + "include-recent-changes", shared(s, p, "include-recent-changes")));
     }
 
-    /** The connection's own value, else the shared servicetitan.* one; missing: named as the connection's key. */
+    /**
+     * The connection's own value, else the shared servicetitan.* one (application.properties holds the shared
+     * defaults); missing: named as the connection's key.
+     */
     private static String shared(Settings s, String p, String key) {
         return s.optional(p + key).or(() -> s.optional("servicetitan." + key))
                 .orElseThrow(() -> Settings.missing(p + key));
-    }
-
-    private static String sharedOr(Settings s, String p, String key, String defaultValue) {
-        return s.optional(p + key).or(() -> s.optional("servicetitan." + key)).orElse(defaultValue);
     }
 
     private static double maxRate(String key, String value) {

@@ -117,7 +117,7 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
             return;
         }
         Settings s = new Settings(camelContext);
-        Vertx vertx = vertxWithIdleTimeout(s.getInt("bridge.http.idle-timeout-seconds", 30, 1));
+        Vertx vertx = vertxWithIdleTimeout(s.getIntAtLeast("bridge.http.idle-timeout-seconds", 1));
         camelContext.getRegistry().bind("vertx", vertx);
         try {
             camelContext.addService(new org.apache.camel.support.service.ServiceSupport() {

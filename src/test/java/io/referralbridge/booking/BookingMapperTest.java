@@ -28,8 +28,9 @@ class BookingMapperTest {
     }
 
     private static BookingMapper mapper() {
-        return new BookingMapper(JSON, FIELDS, new io.referralbridge.config.Settings(
-                new org.apache.camel.impl.DefaultCamelContext()));
+        org.apache.camel.impl.DefaultCamelContext camel = new org.apache.camel.impl.DefaultCamelContext();
+        camel.getPropertiesComponent().setLocation("file:application.properties"); // the defaults, written once
+        return new BookingMapper(JSON, FIELDS, new io.referralbridge.config.Settings(camel));
     }
 
     private static ObjectNode payload(String json) throws Exception {
