@@ -113,6 +113,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         BridgeMetrics metrics = new BridgeMetrics(context);
         context.addStartupListener((ctx, alreadyStarted) -> metrics.init());
         ReferralStore referrals = new ReferralStore(db.dataSource(), json, metrics, groupCommit);
+        io.referralbridge.lifecycle.ReferralLifecycle lifecycle = new io.referralbridge.lifecycle.ReferralLifecycle(
+                db.dataSource(), metrics);
         resources.push(referrals); // closed before the database: queued webhooks are written first
         referrals.openInOtherConnections(connections.stream().map(ServiceTitanConnection::name).toList()).forEach(
                 (name, open) -> LOG.warn("{} referral(s) in progress belong to ServiceTitan connection '{}', which is "
@@ -142,14 +144,14 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
         r.bind("wakeUp", wakeUp);
-        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, outbox, campaigns, mapper));
+        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mapper));
         List<ServiceTitanClient> clients = new ArrayList<>();
         for (ServiceTitanConnection connection : connections) {
             clients.add(new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock, metrics));
         }
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
-        ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, referrals, metrics,
+        ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, lifecycle, metrics,
                 s.getIntAtLeast("bridge.poll.invoice-retention-days", 1));
         r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
@@ -173,12 +175,12 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 QuartzCluster.removeStaleTriggers(ctx, triggers);
             }
         });
-        r.bind("qualification", new Qualification(db.dataSource(), referrals, campaigns,
+        r.bind("qualification", new Qualification(db.dataSource(), lifecycle, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size"), metrics));
         r.bind("reports", new Reports(db.dataSource()));
         r.bind("referralPlatform", new ReferralPlatformClient(platform, json));
-        r.bind("platformNotices", new PlatformNotices(db.dataSource(), referrals, outbox));
-        DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, metrics);
+        r.bind("platformNotices", new PlatformNotices(db.dataSource(), lifecycle, outbox));
+        DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, lifecycle, metrics);
         r.bind("deadLetters", deadLetters);
         r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(
                 s.getIntAtLeast("bridge.retry.max-redeliveries", 0), s.getLong("bridge.retry.initial-delay-ms"),

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.referralbridge.db.Tx;
 import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.lifecycle.ReferralLifecycle;
+import io.referralbridge.lifecycle.Transition;
 import io.referralbridge.intake.ReferralStore.StoredReferral;
 import io.referralbridge.outbox.Outbox;
 import io.referralbridge.outbox.OutboxTask;
@@ -26,12 +28,14 @@ public final class BookingSteps {
 
     private final DataSource ds;
     private final ReferralStore referrals;
+    private final ReferralLifecycle lifecycle;
     private final Outbox outbox;
     private final Campaigns campaigns;
     private final BookingMapper mapper;
 
-    public BookingSteps(DataSource ds, ReferralStore referrals, Outbox outbox, Campaigns campaigns,
-                        BookingMapper mapper) {
+    public BookingSteps(DataSource ds, ReferralStore referrals, ReferralLifecycle lifecycle, Outbox outbox,
+                        Campaigns campaigns, BookingMapper mapper) {
+        this.lifecycle = lifecycle;
         this.ds = ds;
         this.referrals = referrals;
         this.outbox = outbox;
@@ -47,8 +51,8 @@ public final class BookingSteps {
         Campaign campaign = campaigns.find(r.campaignId()).orElseThrow(() -> new MappingException(
                 "Campaign " + r.campaignId() + " of referral " + r.id() + " is no longer configured"));
         ObjectNode request = mapper.map(r.code(), r.payload(), campaign);
-        referrals.transition(r.id(), Set.of("received", "failed"), "booking_requested",
-                null, "booking task " + task.id() + " attempt " + task.attempts());
+        lifecycle.move(r.id(), Transition.BOOKING_REQUESTED, "booking task " + task.id() + " attempt "
+                + task.attempts());
         exchange.setProperty(BOOKING_PROVIDER, campaign.bookingProvider());
         exchange.setProperty(io.referralbridge.servicetitan.ServiceTitanClients.CONNECTION, r.connection());
         exchange.setProperty(REFERRAL_ID, r.id());
@@ -63,14 +67,13 @@ public final class BookingSteps {
             throw new IllegalStateException("ServiceTitan answered without a booking id");
         }
         Tx.run(ds, tx -> {
-            referrals.transition(tx, task.referralId(), Set.of("received", "booking_requested", "failed"), "booked",
-                    bookingId, "ServiceTitan booking " + bookingId);
+            lifecycle.move(tx, task.referralId(), Transition.BOOKED, bookingId, "ServiceTitan booking " + bookingId);
             // A booking found again after a lost answer may already be a job, a change the poll saw before the bridge
             // knew the booking id: take the link from the booking itself.
             if (booking.hasNonNull("jobId")) {
                 long jobId = booking.path("jobId").asLong();
                 tx.update(QUALIFICATION_SQL.get("set-job"), jobId, null, task.referralId());
-                referrals.transition(tx, task.referralId(), Set.of("booked"), "job_created", null,
+                lifecycle.move(tx, task.referralId(), Transition.JOB_CREATED,
                         "ServiceTitan job " + jobId);
             }
             outbox.complete(tx, task);

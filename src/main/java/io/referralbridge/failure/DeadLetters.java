@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
 import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.lifecycle.ReferralLifecycle;
+import io.referralbridge.lifecycle.Transition;
 import io.referralbridge.outbox.Outbox;
 import io.referralbridge.outbox.OutboxTask;
 import io.referralbridge.outbox.TaskKind;
@@ -32,21 +34,23 @@ public final class DeadLetters {
     /** The exchange property under which outbox routes keep the task they work on. */
     public static final String OUTBOX_TASK = "outboxTask";
 
-    /** Per outbox kind: the referral states a failure moves from, and the state a replay resumes at. */
-    private static final Map<TaskKind, Set<String>> FAILS_FROM = Map.of(
-            TaskKind.CREATE_BOOKING, Set.of("received", "booking_requested"));
-    private static final Map<TaskKind, String> RESUMES_AT = Map.of(TaskKind.CREATE_BOOKING, "received");
+    /** Per outbox kind: the move of its referral when it fails for good, and when an operator replays it. */
+    private static final Map<TaskKind, Transition> FAILS = Map.of(TaskKind.CREATE_BOOKING, Transition.BOOKING_FAILED);
+    private static final Map<TaskKind, Transition> REPLAYS = Map.of(TaskKind.CREATE_BOOKING,
+            Transition.BOOKING_REPLAYED);
 
     private final DataSource ds;
     private final ObjectMapper json;
     private final Outbox outbox;
     private final ReferralStore referrals;
+    private final ReferralLifecycle lifecycle;
     private final Queries sql = Queries.load("sql/dead-letters.sql");
 
     private final io.referralbridge.ops.BridgeMetrics metrics;
 
     public DeadLetters(DataSource ds, ObjectMapper json, Outbox outbox, ReferralStore referrals,
-                       io.referralbridge.ops.BridgeMetrics metrics) {
+                       ReferralLifecycle lifecycle, io.referralbridge.ops.BridgeMetrics metrics) {
+        this.lifecycle = lifecycle;
         this.metrics = metrics;
         this.ds = ds;
         this.json = json;
@@ -74,8 +78,10 @@ public final class DeadLetters {
             Map<String, Object> row = tx.one(sql.get("insert"), routeId, failed.id(), failed.referralId(),
                     json.writeValueAsString(payload), reason, attempts);
             outbox.markDead(tx, failed);
-            referrals.transition(tx, failed.referralId(), FAILS_FROM.getOrDefault(failed.kind(), Set.of()), "failed",
-                    null, "dead letter: " + shorten(reason, 200));
+            if (FAILS.containsKey(failed.kind())) {
+                lifecycle.move(tx, failed.referralId(), FAILS.get(failed.kind()), "dead letter: " + shorten(reason,
+                        200));
+            }
             return ((Number) row.get("id")).longValue();
         });
         metrics.count("bridge.dead.letters", "kind", task.kind().id());
@@ -109,8 +115,8 @@ public final class DeadLetters {
             if (outboxId != null) {
                 outbox.revive(tx, outboxId);
             }
-            if (referralId != null && RESUMES_AT.containsKey(kind)) {
-                referrals.transition(tx, referralId, Set.of("failed"), RESUMES_AT.get(kind), null,
+            if (referralId != null && REPLAYS.containsKey(kind)) {
+                lifecycle.move(tx, referralId, REPLAYS.get(kind),
                         "dead letter " + id + " replayed");
             }
             tx.update(sql.get("mark-replayed"), id);

@@ -149,27 +149,6 @@ public final class ReferralStore implements AutoCloseable {
      * Moves a referral to {@code to} if it is in one of {@code from}; returns false (and changes nothing) otherwise, so
      * a repeated or late step is harmless.
      */
-    public boolean transition(long referralId, Set<String> from, String to, Long bookingId, String cause) {
-        return Tx.run(ds, tx -> transition(tx, referralId, from, to, bookingId, cause));
-    }
-
-    public boolean transition(Tx tx, long referralId, Set<String> from, String to, Long bookingId, String cause)
-            throws SQLException {
-        Map<String, Object> row = tx.one(referrals.get("lock-state"), referralId);
-        if (row == null) {
-            throw new IllegalStateException("Referral " + referralId + " does not exist");
-        }
-        String current = (String) row.get("state");
-        if (!from.contains(current)) {
-            return false;
-        }
-        tx.update(referrals.get("set-state"), to, bookingId, referralId);
-        tx.update(referrals.get("insert-history"), referralId, current, to, cause);
-        metrics.count("bridge.referral.transitions", "to", to);
-        LOG.info("Referral {} {} -> {} ({})", referralId, current, to, cause);
-        return true;
-    }
-
     /** A referral as stored, with the webhook it came from. */
     public record StoredReferral(long id, String code, String campaignId, String state, Long bookingId,
                                  com.fasterxml.jackson.databind.JsonNode payload, String connection) {

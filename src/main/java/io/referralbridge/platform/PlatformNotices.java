@@ -8,7 +8,8 @@ import javax.sql.DataSource;
 import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
 import io.referralbridge.failure.DeadLetters;
-import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.lifecycle.ReferralLifecycle;
+import io.referralbridge.lifecycle.Transition;
 import io.referralbridge.outbox.Outbox;
 import io.referralbridge.outbox.OutboxTask;
 import org.apache.camel.Body;
@@ -19,13 +20,13 @@ import org.apache.camel.ExchangeProperty;
 public final class PlatformNotices {
 
     private final DataSource ds;
-    private final ReferralStore referrals;
+    private final ReferralLifecycle lifecycle;
     private final Outbox outbox;
     private final Queries sql = Queries.load("sql/qualification.sql");
 
-    public PlatformNotices(DataSource ds, ReferralStore referrals, Outbox outbox) {
+    public PlatformNotices(DataSource ds, ReferralLifecycle lifecycle, Outbox outbox) {
         this.ds = ds;
-        this.referrals = referrals;
+        this.lifecycle = lifecycle;
         this.outbox = outbox;
     }
 
@@ -43,7 +44,7 @@ public final class PlatformNotices {
 
     public void record(@ExchangeProperty(DeadLetters.OUTBOX_TASK) OutboxTask task, @Body Integer status) {
         Tx.run(ds, tx -> {
-            referrals.transition(tx, task.referralId(), Set.of("qualified"), "platform_notified", null,
+            lifecycle.move(tx, task.referralId(), Transition.PLATFORM_NOTIFIED,
                     "referral platform answered " + status);
             tx.update(sql.get("set-notified"), task.referralId());
             outbox.complete(tx, task);

@@ -12,7 +12,8 @@ import io.referralbridge.booking.Campaign;
 import io.referralbridge.booking.Campaigns;
 import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
-import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.lifecycle.ReferralLifecycle;
+import io.referralbridge.lifecycle.Transition;
 import io.referralbridge.web.HttpProblem;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
@@ -28,11 +29,9 @@ public final class Qualification {
     private static final Logger LOG = LoggerFactory.getLogger(Qualification.class);
     public static final String REJECTED = "rejected by an operator";
     public static final String BOOKING_DISMISSED = "booking dismissed";
-    private static final Set<String> QUALIFIABLE = Set.of("received", "booking_requested", "booked", "job_created",
-            "not_qualified", "failed");
 
     private final DataSource ds;
-    private final ReferralStore referrals;
+    private final ReferralLifecycle lifecycle;
     private final Campaigns campaigns;
     private final int batchSize;
     private final Queries sql = Queries.load("sql/qualification.sql");
@@ -41,11 +40,11 @@ public final class Qualification {
 
     private final io.referralbridge.ops.BridgeMetrics metrics;
 
-    public Qualification(DataSource ds, ReferralStore referrals, Campaigns campaigns, int batchSize,
+    public Qualification(DataSource ds, ReferralLifecycle lifecycle, Campaigns campaigns, int batchSize,
                          io.referralbridge.ops.BridgeMetrics metrics) {
         this.metrics = metrics;
         this.ds = ds;
-        this.referrals = referrals;
+        this.lifecycle = lifecycle;
         this.campaigns = campaigns;
         this.batchSize = batchSize;
     }
@@ -68,12 +67,12 @@ public final class Qualification {
     public void qualify(ReferralProgress p, String milestone) {
         Tx.run(ds, tx -> {
             if (p.rule().review()) {
-                if (referrals.transition(tx, p.id(), QUALIFIABLE, "pending_review", null,
+                if (lifecycle.move(tx, p.id(), Transition.MILESTONE_FOR_REVIEW,
                         "milestone " + milestone + " reached; waiting for review")) {
                     tx.update(sql.get("set-qualified"), milestone, p.id());
                 }
             } else {
-                qualify(tx, p.id(), QUALIFIABLE, milestone, "milestone " + milestone + " reached");
+                qualify(tx, p.id(), Transition.MILESTONE_REACHED, milestone, "milestone " + milestone + " reached");
             }
             tx.update(sql.get("evaluated"), p.id(), p.factsVersion());
             return null;
@@ -82,7 +81,7 @@ public final class Qualification {
 
     public void notQualified(ReferralProgress p, String reason) {
         Tx.run(ds, tx -> {
-            if (referrals.transition(tx, p.id(), Set.of("booked", "job_created"), "not_qualified", null, reason)) {
+            if (lifecycle.move(tx, p.id(), Transition.NOT_QUALIFIED, reason)) {
                 tx.update(sql.get("set-not-qualified"), reason, p.id());
             }
             tx.update(sql.get("evaluated"), p.id(), p.factsVersion());
@@ -94,9 +93,8 @@ public final class Qualification {
         Tx.run(ds, tx -> tx.update(sql.get("evaluated"), p.id(), p.factsVersion()));
     }
 
-    private boolean qualify(Tx tx, long referralId, Set<String> from, String milestone, String cause)
-            throws Exception {
-        if (!referrals.transition(tx, referralId, from, "qualified", null, cause)) {
+    private boolean qualify(Tx tx, long referralId, Transition t, String milestone, String cause) throws Exception {
+        if (!lifecycle.move(tx, referralId, t, cause)) {
             return false;
         }
         tx.update(sql.get("set-qualified"), milestone, referralId);
@@ -112,9 +110,7 @@ public final class Qualification {
     public Map<String, Object> manual(@Header("code") String code) {
         return Tx.run(ds, tx -> {
             long id = idOf(tx, code);
-            Set<String> from = new java.util.HashSet<>(QUALIFIABLE);
-            from.add("pending_review");
-            if (!qualify(tx, id, from, "manual", "qualified manually by an operator")) {
+            if (!qualify(tx, id, Transition.QUALIFIED_MANUALLY, "manual", "qualified manually by an operator")) {
                 throw HttpProblem.conflict("Referral " + code + " is already qualified");
             }
             return view(tx, code);
@@ -126,7 +122,7 @@ public final class Qualification {
             long id = idOf(tx, code);
             Map<String, Object> row = tx.one(sql.get("for-notice"), id);
             String milestone = row.get("milestone") == null ? "manual" : (String) row.get("milestone");
-            if (!qualify(tx, id, Set.of("pending_review"), milestone, "approved by an operator")) {
+            if (!qualify(tx, id, Transition.APPROVED, milestone, "approved by an operator")) {
                 throw HttpProblem.conflict("Referral " + code + " is not waiting for review");
             }
             return view(tx, code);
@@ -136,7 +132,7 @@ public final class Qualification {
     public Map<String, Object> reject(@Header("code") String code) {
         return Tx.run(ds, tx -> {
             long id = idOf(tx, code);
-            if (!referrals.transition(tx, id, Set.of("pending_review"), "not_qualified", null, REJECTED)) {
+            if (!lifecycle.move(tx, id, Transition.REJECTED, REJECTED)) {
                 throw HttpProblem.conflict("Referral " + code + " is not waiting for review");
             }
             tx.update(sql.get("set-not-qualified"), REJECTED, id);

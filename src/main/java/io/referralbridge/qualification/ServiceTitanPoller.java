@@ -15,7 +15,8 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
-import io.referralbridge.intake.ReferralStore;
+import io.referralbridge.lifecycle.ReferralLifecycle;
+import io.referralbridge.lifecycle.Transition;
 import io.referralbridge.servicetitan.ServiceTitanClient;
 import io.referralbridge.servicetitan.ServiceTitanClients;
 import org.apache.camel.Header;
@@ -36,19 +37,19 @@ public final class ServiceTitanPoller {
 
     private final DataSource ds;
     private final ServiceTitanClients clients;
-    private final ReferralStore referrals;
+    private final ReferralLifecycle lifecycle;
     private final io.referralbridge.ops.BridgeMetrics metrics;
     private final Queries sql = Queries.load("sql/qualification.sql");
     private final Map<String, Long> lastSuccess = new ConcurrentHashMap<>();
 
     private final int invoiceRetentionDays;
 
-    public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralStore referrals,
+    public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralLifecycle lifecycle,
                               io.referralbridge.ops.BridgeMetrics metrics, int invoiceRetentionDays) {
         this.invoiceRetentionDays = invoiceRetentionDays;
         this.ds = ds;
         this.clients = clients;
-        this.referrals = referrals;
+        this.lifecycle = lifecycle;
         this.metrics = metrics;
         for (ServiceTitanClient c : clients.all()) {
             String name = c.connection().name();
@@ -228,7 +229,7 @@ public final class ServiceTitanPoller {
             }
             if (!"Dismissed".equals(status) && state.equals("not_qualified")
                     && Qualification.BOOKING_DISMISSED.equals(r.get("not_qualified_reason"))) {
-                referrals.transition(tx, referralId, Set.of("not_qualified"), "booked", null,
+                lifecycle.move(tx, referralId, Transition.BOOKING_REOPENED,
                         "ServiceTitan booking " + status + " again");
                 tx.update(sql.get("clear-not-qualified"), referralId);
                 state = "booked";
@@ -313,7 +314,7 @@ public final class ServiceTitanPoller {
 
     private void linkJob(Tx tx, long referralId, String state, long jobId) throws Exception {
         if (state.equals("booked")) {
-            referrals.transition(tx, referralId, Set.of("booked"), "job_created", null, "ServiceTitan job " + jobId);
+            lifecycle.move(tx, referralId, Transition.JOB_CREATED, "ServiceTitan job " + jobId);
         }
     }
 

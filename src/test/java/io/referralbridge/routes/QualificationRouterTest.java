@@ -77,7 +77,7 @@ class QualificationRouterTest extends CamelMainTestSupport {
         ReferralProgress progress = new ReferralProgress(1, "R-1", "17", state, jobStatus == null ? null : 99L,
                 jobStatus, bookingStatus, null, new BigDecimal(total), new BigDecimal(balance), total > 0 ? 1 : 0,
                 rule, 1);
-        template.sendBody("direct:evaluate-referral", progress);
+        template.sendBody("direct:qualification-router", progress);
         assertEquals(decision, decisions.last);
     }
 }
