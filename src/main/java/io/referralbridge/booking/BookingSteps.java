@@ -1,5 +1,9 @@
 package io.referralbridge.booking;
 
+import io.referralbridge.campaign.BookingMapper;
+import io.referralbridge.campaign.Campaign;
+import io.referralbridge.campaign.Campaigns;
+import io.referralbridge.campaign.MappingException;
 import java.util.Set;
 
 import javax.sql.DataSource;

@@ -6,7 +6,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
-import io.referralbridge.booking.MappingException;
+import io.referralbridge.campaign.MappingException;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**

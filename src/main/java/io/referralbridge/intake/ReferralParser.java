@@ -1,5 +1,6 @@
 package io.referralbridge.intake;
 
+import io.referralbridge.campaign.PlatformFields;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
@@ -7,8 +8,8 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.referralbridge.booking.Campaign;
-import io.referralbridge.booking.Campaigns;
+import io.referralbridge.campaign.Campaign;
+import io.referralbridge.campaign.Campaigns;
 import io.referralbridge.web.HttpProblem;
 import org.apache.camel.Exchange;
 

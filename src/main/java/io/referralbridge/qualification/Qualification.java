@@ -8,8 +8,8 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
-import io.referralbridge.booking.Campaign;
-import io.referralbridge.booking.Campaigns;
+import io.referralbridge.campaign.Campaign;
+import io.referralbridge.campaign.Campaigns;
 import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
 import io.referralbridge.lifecycle.ReferralLifecycle;

@@ -2,7 +2,7 @@ package io.referralbridge.qualification;
 
 import java.math.BigDecimal;
 
-import io.referralbridge.booking.Campaign;
+import io.referralbridge.campaign.Campaign;
 
 /**
  * What ServiceTitan has shown of one referral so far, with its campaign's qualification option: the facts the

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.math.BigDecimal;
 import java.util.List;
 
-import io.referralbridge.booking.Campaign;
+import io.referralbridge.campaign.Campaign;
 import io.referralbridge.qualification.ReferralProgress;
 import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.spi.Registry;

@@ -1,4 +1,4 @@
-package io.referralbridge.booking;
+package io.referralbridge.campaign;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +8,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.referralbridge.intake.PlatformFields;
+import io.referralbridge.campaign.PlatformFields;
 import org.junit.jupiter.api.Test;
 
 class BookingMapperTest {

@@ -1,4 +1,4 @@
-package io.referralbridge.booking;
+package io.referralbridge.campaign;
 
 /**
  * Referrer details a campaign can carry to the call-centre agent. ServiceTitan bookings have no custom fields, so they

@@ -1,4 +1,4 @@
-package io.referralbridge.intake;
+package io.referralbridge.campaign;
 
 import java.util.List;
 

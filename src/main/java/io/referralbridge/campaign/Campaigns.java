@@ -1,4 +1,4 @@
-package io.referralbridge.booking;
+package io.referralbridge.campaign;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,7 +10,7 @@ import java.util.Set;
 
 import io.referralbridge.config.ConfigurationException;
 import io.referralbridge.config.Settings;
-import io.referralbridge.intake.PlatformFields;
+import io.referralbridge.campaign.PlatformFields;
 import io.referralbridge.servicetitan.ServiceTitanConnection;
 
 /**

@@ -1,4 +1,4 @@
-package io.referralbridge.booking;
+package io.referralbridge.campaign;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.referralbridge.config.Settings;
-import io.referralbridge.intake.PlatformFields;
+import io.referralbridge.campaign.PlatformFields;
 
 /**
  * Maps a referral's webhook payload to a ServiceTitan booking (CRM {@code BookingRequest}) for its campaign. Values are
