@@ -56,6 +56,18 @@ try {
   }
   process.stdout.write(`Hawtio shows the bridge's routes: ${out}/hawtio-routes.png\n`);
 
+  // Route diagrams: the ServiceTitan call is a step of the flow (create-booking: look up, create if absent), and the
+  // call itself is the HTTP step of servicetitan-call.
+  for (const [route, file, step] of [['create-booking', 'hawtio-route-create-booking.png', 'Filter'],
+    ['servicetitan-call', 'hawtio-route-servicetitan-call.png', 'To D']]) {
+    await console.locator('.pf-v5-c-tree-view__node-text', { hasText: new RegExp(`^${route}$`) }).first().click();
+    await console.getByText('Route Diagram', { exact: true }).first().click();
+    await console.getByText(step).first().waitFor({ timeout: 30000 });
+    await console.waitForTimeout(2000);
+    await console.screenshot({ path: `${out}/${file}` });
+    process.stdout.write(`Hawtio draws ${route} with the step ${step}: ${out}/${file}\n`);
+  }
+
   // JMX > referral-bridge > operations > <instance>: the operator's tasks; run "pollNow" for all connections.
   await console.goto(console.url().replace(/\/camel\/.*$/, '/jmx'));
   const node = (text) => console.locator('li.pf-v5-c-tree-view__list-item',
