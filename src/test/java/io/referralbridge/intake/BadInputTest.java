@@ -11,24 +11,17 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.referralbridge.support.BridgeUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every refused webhook gets a 4xx with {error, detail} naming the problem, and the database stays as it was. */
 class BadInputTest {
 
     static BridgeUnderTest bridge;
 
-    @BeforeAll
-    static void start() {
-        bridge = BridgeUnderTest.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bridge.close();
-    }
+    @RegisterExtension
+    static final RunningBridge RUNNING = new RunningBridge(Map.of(), started -> bridge = started);
 
     private void assertRefused(HttpResponse<String> answer, int status, String error, String detailMentions) {
         assertEquals(status, answer.statusCode(), answer.body());

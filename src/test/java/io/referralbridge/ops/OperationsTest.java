@@ -9,24 +9,17 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.referralbridge.support.BridgeUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What an operator watches and does: health, metrics, JMX through Jolokia, poll controls. */
 class OperationsTest {
 
     static BridgeUnderTest bridge;
 
-    @BeforeAll
-    static void start() {
-        bridge = BridgeUnderTest.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bridge.close();
-    }
+    @RegisterExtension
+    static final RunningBridge RUNNING = new RunningBridge(Map.of(), started -> bridge = started);
 
     @Test
     void healthIsUpWithTheBridgesOwnChecks() {

@@ -9,9 +9,9 @@ import java.util.Map;
 
 import io.referralbridge.sandbox.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * At the production retry settings (1 s doubling to 60 s, 16 attempts): referrals whose own calls keep failing, sent
@@ -22,16 +22,9 @@ class BackOffIsolationTest {
 
     static BridgeUnderTest bridge;
 
-    @BeforeAll
-    static void start() {
-        bridge = BridgeUnderTest.start(Map.of("bridge.retry.initial-delay-ms", "1000", "bridge.retry.max-delay-ms",
-                "60000", "bridge.retry.max-redeliveries", "15", "bridge.outbox.poll-interval-ms", "1000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        bridge.close();
-    }
+    @RegisterExtension
+    static final RunningBridge RUNNING = new RunningBridge(Map.of("bridge.retry.initial-delay-ms", "1000", "bridge.retry.max-delay-ms",
+                "60000", "bridge.retry.max-redeliveries", "15", "bridge.outbox.poll-interval-ms", "1000"), started -> bridge = started);
 
     @Test
     void fiveFailingReferralsAtTheHeadOfAnIdleQueueDoNotHoldBackTheOthers() {

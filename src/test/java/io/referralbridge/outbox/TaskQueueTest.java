@@ -15,9 +15,9 @@ import javax.sql.DataSource;
 import io.referralbridge.db.Tx;
 import io.referralbridge.sandbox.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The task queue's guarantees, on the real bridge and its database: one referral whose calls keep failing does not
@@ -28,15 +28,8 @@ class TaskQueueTest {
 
     static BridgeUnderTest bridge;
 
-    @BeforeAll
-    static void start() {
-        bridge = BridgeUnderTest.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bridge.close();
-    }
+    @RegisterExtension
+    static final RunningBridge RUNNING = new RunningBridge(Map.of(), started -> bridge = started);
 
     private static DataSource dataSource() {
         return bridge.main.getCamelContext().getRegistry().lookupByNameAndType("dataSource", DataSource.class);

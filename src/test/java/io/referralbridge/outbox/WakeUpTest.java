@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.referralbridge.support.BridgeUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * New tasks are picked up at once, through PostgreSQL's LISTEN/NOTIFY, not by the sweep: the sweep is set to ten
@@ -19,15 +19,8 @@ class WakeUpTest {
 
     static BridgeUnderTest bridge;
 
-    @BeforeAll
-    static void start() {
-        bridge = BridgeUnderTest.start(Map.of("bridge.outbox.poll-interval-ms", "600000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        bridge.close();
-    }
+    @RegisterExtension
+    static final RunningBridge RUNNING = new RunningBridge(Map.of("bridge.outbox.poll-interval-ms", "600000"), started -> bridge = started);
 
     @Test
     void aNewReferralIsBookedAndAQualifiedOneToldAtOnce() {

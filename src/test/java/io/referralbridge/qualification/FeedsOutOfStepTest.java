@@ -9,9 +9,9 @@ import java.util.Map;
 
 import io.referralbridge.sandbox.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * ServiceTitan as it really behaves: export feeds out of step with each other, bookings dismissed and taken up again,
@@ -21,15 +21,8 @@ class FeedsOutOfStepTest {
 
     static BridgeUnderTest bridge;
 
-    @BeforeAll
-    static void start() {
-        bridge = BridgeUnderTest.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bridge.close();
-    }
+    @RegisterExtension
+    static final RunningBridge RUNNING = new RunningBridge(Map.of(), started -> bridge = started);
 
     private static void book(String code, int campaign) {
         assertEquals(202, bridge.sendWebhook("evt-" + code, referralEvent(code, code.toLowerCase() + "@example.com",

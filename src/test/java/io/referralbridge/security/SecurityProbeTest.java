@@ -15,9 +15,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.referralbridge.support.BridgeUnderTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,15 +32,8 @@ class SecurityProbeTest {
     static final String JOLOKIA = "/observe/jolokia";
     static final String OPERATOR = "referral-bridge:type=operations,name=referral-bridge";
 
-    @BeforeAll
-    static void start() {
-        bridge = BridgeUnderTest.start(Map.of("bridge.management.allowed-origin", "http://127.0.0.1:8090"));
-    }
-
-    @AfterAll
-    static void stop() {
-        bridge.close();
-    }
+    @RegisterExtension
+    static final RunningBridge RUNNING = new RunningBridge(Map.of("bridge.management.allowed-origin", "http://127.0.0.1:8090"), started -> bridge = started);
 
     private static HttpResponse<String> jolokiaPost(String body, Map<String, String> extraHeaders) {
         Map<String, String> h = new HashMap<>(BridgeUnderTest.managementAuth());
