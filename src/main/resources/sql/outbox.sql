@@ -22,7 +22,8 @@ WITH c AS (
 UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1,
     claim_token = gen_random_uuid(), claimed_by = ?
 FROM c WHERE o.id = c.id
-RETURNING o.id, o.referral_id, o.attempts, o.claim_token
+RETURNING o.id, o.referral_id, o.attempts, o.claim_token,
+    CAST(extract(epoch FROM o.next_attempt_at) * 1000000 AS BIGINT) AS due_us
 
 -- name: claim-in-connection
 -- (kind, connection, kind, connection, batch_size, lease_seconds, node): as claim, for the referrals of one
@@ -39,7 +40,8 @@ WITH c AS (
 UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1,
     claim_token = gen_random_uuid(), claimed_by = ?
 FROM c WHERE o.id = c.id
-RETURNING o.id, o.referral_id, o.attempts, o.claim_token
+RETURNING o.id, o.referral_id, o.attempts, o.claim_token,
+    CAST(extract(epoch FROM o.next_attempt_at) * 1000000 AS BIGINT) AS due_us
 
 -- name: renew
 -- (lease_seconds, outbox_id, claim_token): right before the external call; 0 rows = the claim was taken over
@@ -68,7 +70,7 @@ INSERT INTO outbox_hold AS h (kind, queue, failures, until)
 VALUES (?, ?, 1, now() + make_interval(secs => ? / 1000.0))
 ON CONFLICT (kind, queue) DO UPDATE SET failures = h.failures + 1,
     until = greatest(h.until, now() + make_interval(secs => coalesce(CAST(? AS DOUBLE PRECISION),
-        least(CAST(? AS DOUBLE PRECISION) * power(2, h.failures), CAST(? AS DOUBLE PRECISION))) / 1000.0))
+        least(CAST(? AS DOUBLE PRECISION) * power(2, least(h.failures, 30)), CAST(? AS DOUBLE PRECISION))) / 1000.0))
 WHERE h.last_success_at IS NULL OR h.last_success_at < now() - interval '2 seconds'
 RETURNING until
 
@@ -87,8 +89,10 @@ INSERT INTO outbox_hold AS h (kind, queue, failures, until, last_success_at) VAL
 ON CONFLICT (kind, queue) DO UPDATE SET failures = 0, last_success_at = now()
 
 -- name: reschedule-at
--- (error, outbox_id, claim_token): free again, in its place in the queue: due when the queue's hold ends
-UPDATE outbox SET last_error = ?, claimed_until = NULL, claim_token = NULL, claimed_by = NULL
+-- (error, outbox_id, claim_token): free again, in its place in the queue: due when the queue's hold ends. The service
+-- was down, not this task at fault: the attempt is not counted, so an outage of any length spends no task's attempts
+UPDATE outbox SET last_error = ?, claimed_until = NULL, claim_token = NULL, claimed_by = NULL,
+    attempts = greatest(attempts - 1, 0)
 WHERE id = ? AND claim_token = ? AND status = 'pending'
 
 -- name: reschedule
@@ -108,9 +112,14 @@ UPDATE outbox SET status = 'pending', claimed_until = NULL, claim_token = NULL, 
     next_attempt_at = now()
 WHERE id = ? AND status = 'dead'
 
+-- name: wake
+-- (outbox_id): its queue's workers, on every node, look at once (a replay is an update: the insert trigger is silent)
+SELECT count(pg_notify('outbox', kind)) AS woken FROM outbox WHERE id = ?
+
 -- name: release
--- (ids[]): tasks a stopping process claimed and did not finish are due again at once
-UPDATE outbox SET claimed_until = NULL, claim_token = NULL, claimed_by = NULL WHERE id = ANY(?) AND status = 'pending'
+-- (ids[], node): tasks a stopping process claimed and did not start are due again at once
+UPDATE outbox SET claimed_until = NULL, claim_token = NULL, claimed_by = NULL, attempts = greatest(attempts - 1, 0)
+WHERE id = ANY(?) AND claimed_by = ? AND status = 'pending'
 
 -- name: release-node
 -- (node): at start, the claims this node held when it last stopped or crashed are free at once

@@ -124,11 +124,24 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 leaseSeconds(s), nodeId(s));
         outbox.releaseOwnClaims();
         resources.push(outbox); // released before the database closes
-        io.referralbridge.outbox.WakeUp wakeUp = new io.referralbridge.outbox.WakeUp(db::unpooledConnection,
-                s.getLong("bridge.outbox.poll-interval-ms"));
+        long sweepMs = s.getLong("bridge.outbox.poll-interval-ms");
+        if (sweepMs < 1) {
+            throw io.referralbridge.config.Settings.invalid("bridge.outbox.poll-interval-ms", String.valueOf(sweepMs),
+                    "at least 1");
+        }
+        io.referralbridge.outbox.WakeUp wakeUp = new io.referralbridge.outbox.WakeUp(db::unpooledConnection, sweepMs);
         outbox.onFullBatch(wakeUp::poke);
         wakeUp.start();
-        resources.push(wakeUp); // stops first: lets waiting workers go
+        resources.push(wakeUp); // closed after the routes, before the outbox releases what it has not started
+        // From the moment the bridge starts stopping, nothing new is claimed: no call starts that the stop would cut off.
+        context.getManagementStrategy().addEventNotifier(new org.apache.camel.support.SimpleEventNotifierSupport() {
+            @Override
+            public void notify(org.apache.camel.spi.CamelEvent event) {
+                if (event instanceof org.apache.camel.spi.CamelEvent.CamelContextStoppingEvent) {
+                    outbox.stopClaiming();
+                }
+            }
+        });
         BookingMapper mapper = new BookingMapper(json, fields, s);
 
         Registry r = context.getRegistry();
@@ -178,13 +191,15 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("qualification", new Qualification(db.dataSource(), lifecycle, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size"), metrics));
         r.bind("reports", new Reports(db.dataSource()));
-        r.bind("referralPlatform", new ReferralPlatformClient(platform, json));
+        ReferralPlatformClient platformClient = new ReferralPlatformClient(platform, json,
+                context.createProducerTemplate());
+        r.bind("referralPlatform", platformClient);
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), lifecycle, outbox));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, lifecycle, metrics);
         r.bind("deadLetters", deadLetters);
         r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(
                 s.getIntAtLeast("bridge.retry.max-redeliveries", 0), s.getLong("bridge.retry.initial-delay-ms"),
-                s.getLong("bridge.retry.max-delay-ms"), clock), serviceProbe(serviceTitan)));
+                s.getLong("bridge.retry.max-delay-ms"), clock), serviceProbe(serviceTitan, platformClient)));
         if (s.getBoolean("camel.main.jmxEnabled")) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,
@@ -194,14 +209,17 @@ public final class BridgeConfiguration implements CamelConfiguration {
     }
 
     /**
-     * A booking task's service is probed with a plain read of its booking provider's bookings. The platform queue has
-     * no such read for every platform mode: it is held on any failure of its service.
+     * After a failure as if the service were down: a booking's service is probed with a plain read of its booking
+     * provider's bookings, the platform with a read of the referral's user.
      */
-    private static io.referralbridge.failure.ServiceProbe serviceProbe(ServiceTitanClients serviceTitan) {
-        return (task, exchange) -> {
-            Long provider = exchange.getProperty(BookingSteps.BOOKING_PROVIDER, Long.class);
-            return task.kind() == io.referralbridge.outbox.TaskKind.CREATE_BOOKING && provider != null
-                    && serviceTitan.get(task.queue()).answersBookings(provider);
+    private static io.referralbridge.failure.ServiceProbe serviceProbe(ServiceTitanClients serviceTitan,
+                                                                       ReferralPlatformClient platform) {
+        return (task, exchange) -> switch (task.kind()) {
+            case CREATE_BOOKING -> {
+                Long provider = exchange.getProperty(BookingSteps.BOOKING_PROVIDER, Long.class);
+                yield provider != null && serviceTitan.get(task.queue()).answersBookings(provider);
+            }
+            case NOTIFY_PLATFORM -> platform.answers(exchange.getProperty(ReferralPlatformClient.CODE, String.class));
         };
     }
 

@@ -64,6 +64,11 @@ public final class BookingSteps {
         return request;
     }
 
+    /** Right before the create: a fresh lease, or ClaimLostException if another worker holds the task now. */
+    public void renew(@ExchangeProperty(DeadLetters.OUTBOX_TASK) OutboxTask task) {
+        outbox.renew(task);
+    }
+
     /** Stores the ServiceTitan booking id on the referral and closes the task, in one transaction. */
     public void record(@ExchangeProperty(DeadLetters.OUTBOX_TASK) OutboxTask task, @Body JsonNode booking) {
         long bookingId = booking.path("id").asLong(0);

@@ -168,6 +168,9 @@ public final class Database implements AutoCloseable {
         p.setProperty("password", dataSource.getPassword());
         p.setProperty("logServerErrorDetail", "false");
         p.setProperty("connectTimeout", "5");
+        // A silently dropped connection shows within a minute, not after the kernel's retries (about 15 minutes).
+        p.setProperty("socketTimeout", "60");
+        p.setProperty("tcpKeepAlive", "true");
         try {
             return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), p);
         } catch (SQLException e) {

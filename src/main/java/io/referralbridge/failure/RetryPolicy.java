@@ -46,6 +46,16 @@ public final class RetryPolicy {
      * A failure of the service rather than of this task's request (5xx, 429, 408, timeouts, I/O): the whole queue waits
      * for the service, not just this task.
      */
+    /** 429: the service's pace applies to every task of the queue, so the queue waits, whatever a probe would say. */
+    public boolean throttled(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                return http.getStatusCode() == 429;
+            }
+        }
+        return false;
+    }
+
     public boolean serviceFailure(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof HttpOperationFailedException http) {

@@ -49,7 +49,7 @@ public final class TaskFailures {
             } else if (cause instanceof QueueHeldException) {
                 LOG.debug("{}", cause.getMessage());
             } else if (policy.another(task.attempts(), cause) && policy.serviceFailure(cause)
-                    && !outbox.succeededLately(task) && !serviceAnswers(task, exchange)
+                    && (policy.throttled(cause) || !outbox.succeededLately(task) && !serviceAnswers(task, exchange))
                     && outbox.holdAndReschedule(task, policy.serverDelayMs(cause), policy.initialDelayMs(),
                             policy.maxDelayMs(), DeadLetters.describe(cause))) {
                 LOG.warn("Referral {} task {} attempt {} failed; queue {} waits for the service: {}", task.referralId(),

@@ -36,9 +36,11 @@ public final class Outbox implements AutoCloseable {
     private final int leaseSeconds;
     private final String node;
     private final Queries sql = Queries.load("sql/outbox.sql");
-    // Claimed by this process and not finished: released when it stops, so that a restart takes them up at once.
+    // Claimed by this process and not started yet: released when it stops, so that another node or a restart takes them
+    // up at once. A started task is not: its call may still be under way.
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
     private volatile java.util.function.Consumer<String> onFullBatch = kind -> { };
+    private volatile boolean stopping;
 
     public Outbox(DataSource ds, int batchSize, int leaseSeconds, String node) {
         this.ds = ds;
@@ -64,18 +66,28 @@ public final class Outbox implements AutoCloseable {
     public static final String PLATFORM_QUEUE = "platform";
 
     public List<OutboxTask> claim(TaskKind kind) {
+        if (stopping) {
+            return List.of();
+        }
         return tasks(kind, PLATFORM_QUEUE, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind.id(), PLATFORM_QUEUE,
                 kind.id(), batchSize, leaseSeconds, node)));
     }
 
     /** Tasks of one ServiceTitan connection's referrals, so that one tenant's trouble queues only its own work. */
     public List<OutboxTask> claim(TaskKind kind, String connection) {
+        if (stopping) {
+            return List.of();
+        }
         return tasks(kind, connection, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind.id(), connection,
                 kind.id(), connection, batchSize, leaseSeconds, node)));
     }
 
     private List<OutboxTask> tasks(TaskKind kind, String queue, List<Map<String, Object>> rows) {
+        // UPDATE ... RETURNING does not keep the claim's order: sorted here, by due time, then arrival
         List<OutboxTask> tasks = rows.stream()
+                .sorted(java.util.Comparator.comparingLong((Map<String, Object> row) ->
+                                ((Number) row.get("due_us")).longValue())
+                        .thenComparingLong(row -> ((Number) row.get("id")).longValue()))
                 .map(row -> new OutboxTask(((Number) row.get("id")).longValue(), kind,
                         ((Number) row.get("referral_id")).longValue(), ((Number) row.get("attempts")).intValue(),
                         (UUID) row.get("claim_token"), queue))
@@ -99,12 +111,15 @@ public final class Outbox implements AutoCloseable {
                 return true;
             }
             if (tx.update(sql.get("renew"), leaseSeconds, task.id(), task.claimToken()) == 0) {
+                held.remove(task.id());
                 throw new ClaimLostException(task);
             }
             return false;
         });
+        // Started now: its external call may be under way, so a stop does not free it (its lease or this node's
+        // restart does), and no other worker can call meanwhile.
+        held.remove(task.id());
         if (queueHeld) {
-            held.remove(task.id());
             throw new QueueHeldException(task);
         }
     }
@@ -165,10 +180,19 @@ public final class Outbox implements AutoCloseable {
     }
 
     public boolean revive(Tx tx, long taskId) throws java.sql.SQLException {
-        return tx.update(sql.get("revive"), taskId) == 1;
+        if (tx.update(sql.get("revive"), taskId) != 1) {
+            return false;
+        }
+        tx.query(sql.get("wake"), taskId);
+        return true;
     }
 
-    /** On stop, after the routes: the tasks this process still holds (not yet started) are due again. */
+    /** The bridge is stopping: no new claims, so no call starts that the stop would cut off. */
+    public void stopClaiming() {
+        stopping = true;
+    }
+
+    /** On stop, after the routes: the tasks this process claimed and did not start are due again at once. */
     @Override
     public void close() {
         if (held.isEmpty()) {
@@ -176,7 +200,7 @@ public final class Outbox implements AutoCloseable {
         }
         Long[] ids = held.toArray(Long[]::new);
         try {
-            int released = Tx.run(ds, tx -> tx.update(sql.get("release"), (Object) ids));
+            int released = Tx.run(ds, tx -> tx.update(sql.get("release"), ids, node));
             held.clear();
             LOG.info("Released {} unfinished task(s) for the next run", released);
         } catch (RuntimeException e) {

@@ -63,7 +63,7 @@ public final class WakeUp implements AutoCloseable {
                 return;
             }
             long left;
-            while (running && received.getOrDefault(kind, 0L) == last
+            while (running && received.getOrDefault(kind, 0L).equals(last)
                     && (left = deadline - System.currentTimeMillis()) > 0) {
                 lock.wait(left);
             }

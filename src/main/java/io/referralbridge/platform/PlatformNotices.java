@@ -38,6 +38,7 @@ public final class PlatformNotices {
         return Tx.run(ds, tx -> {
             Map<String, Object> row = tx.one(sql.get("for-notice"), task.referralId());
             exchange.setProperty(ReferralPlatformClient.MILESTONE, row.get("milestone"));
+            exchange.setProperty(ReferralPlatformClient.CODE, row.get("code"));
             return (String) row.get("code");
         });
     }

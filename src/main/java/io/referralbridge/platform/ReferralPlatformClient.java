@@ -26,25 +26,33 @@ public final class ReferralPlatformClient {
     /** Whether the platform had the qualification already (read back before a retry). */
     public static final String ALREADY_TOLD = "platformAlreadyTold";
 
+    /** The referral code of the notice, set by the route's first step. */
+    public static final String CODE = "platformCode";
+
     private final PlatformConnection conn;
     private final ObjectMapper json;
     private final String options;
+    private final org.apache.camel.ProducerTemplate template;
 
-    public ReferralPlatformClient(PlatformConnection conn, ObjectMapper json) {
+    public ReferralPlatformClient(PlatformConnection conn, ObjectMapper json, org.apache.camel.ProducerTemplate template) {
         this.conn = conn;
         this.json = json;
+        this.template = template;
         this.options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs();
     }
 
     /**
      * Before a retry, in API mode: read the user (as the platform's docs advise), since after a lost answer or a crash
-     * it may already have the qualification. False when there is nothing to read (first attempt, inbound-webhook mode).
+     * it may already have the qualification. Property platformReadUser: whether there is anything to read (not on a
+     * first attempt, nor in inbound-webhook mode).
      */
-    public boolean readUserRequest(Exchange exchange) {
+    public void readUserRequest(Exchange exchange) {
         exchange.setProperty(ALREADY_TOLD, false);
-        if (!conn.mode().equals("api") || !Boolean.TRUE.equals(exchange.getProperty(RETRY, Boolean.class))) {
-            return false;
+        boolean read = conn.mode().equals("api") && Boolean.TRUE.equals(exchange.getProperty(RETRY, Boolean.class));
+        exchange.setProperty("platformReadUser", read);
+        if (!read) {
+            return;
         }
         String code = exchange.getMessage().getBody(String.class);
         Message m = exchange.getMessage();
@@ -55,20 +63,18 @@ public final class ReferralPlatformClient {
         m.setBody(null);
         exchange.setProperty(ENDPOINT, conn.baseUrl() + "/api/v2/users/" + URLEncoder.encode(code,
                 StandardCharsets.UTF_8) + options);
-        exchange.setProperty("platformCode", code);
-        return true;
     }
 
     /** The user as read: told already when it has a qualification date. The body is the code again. */
     public void userRead(Exchange exchange) throws Exception {
         JsonNode user = json.readTree(exchange.getMessage().getBody(String.class));
         exchange.setProperty(ALREADY_TOLD, user.hasNonNull("qualified_at"));
-        exchange.getMessage().setBody(exchange.getProperty("platformCode", String.class));
+        exchange.getMessage().setBody(exchange.getProperty(CODE, String.class));
     }
 
     /** The platform does not know the user yet (404 on the read): not told; the body is the code again. */
     public void userUnknown(Exchange exchange) {
-        exchange.getMessage().setBody(exchange.getProperty("platformCode", String.class));
+        exchange.getMessage().setBody(exchange.getProperty(CODE, String.class));
     }
 
     /** The qualification request: PUT {code, qualified} with an Idempotency-Key, or the inbound webhook's form. */
@@ -94,6 +100,28 @@ public final class ReferralPlatformClient {
             m.setBody("code=" + URLEncoder.encode(code, StandardCharsets.UTF_8));
         }
         exchange.setProperty(ENDPOINT, (api ? conn.baseUrl() + conn.path() : conn.inboundWebhookUrl()) + options);
+    }
+
+    /**
+     * A probe after a failed notice: does the platform answer a plain read of this referral's user? Any answer but
+     * 5xx, 429 and 408 shows it up (404 included). In inbound-webhook mode there is nothing to read: true, so a failing
+     * notice waits its own back-off rather than holding every other one.
+     */
+    public boolean answers(String code) {
+        if (!conn.mode().equals("api") || code == null) {
+            return true;
+        }
+        Exchange result = template.send(conn.baseUrl() + "/api/v2/users/" + URLEncoder.encode(code,
+                StandardCharsets.UTF_8) + options, exchange -> {
+                    exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
+                    exchange.getMessage().setHeader("Authorization", "Bearer " + conn.apiKey());
+                    exchange.getMessage().setHeader("Accept", "application/json");
+                });
+        if (result.getException() instanceof HttpOperationFailedException http) {
+            int s = http.getStatusCode();
+            return s < 500 && s != 429 && s != 408;
+        }
+        return result.getException() == null;
     }
 
     /** The platform's answer status, 409 (already told) included. */

@@ -86,11 +86,17 @@ public final class ServiceTitanClient {
         request(exchange, "POST", bookingsPath(bookingProvider), null, booking);
     }
 
-    /** Whether ServiceTitan answers a plain read of a booking provider's bookings (a probe after a failed call). */
+    /**
+     * Whether ServiceTitan answers a plain read of a booking provider's bookings (a probe after a failed call): any
+     * answer but 5xx, 429 and 408 shows the service up.
+     */
     public boolean answersBookings(long bookingProvider) {
         try {
             get(bookingsPath(bookingProvider), params("pageSize", "1"));
             return true;
+        } catch (HttpOperationFailedException e) {
+            int s = e.getStatusCode();
+            return s < 500 && s != 429 && s != 408;
         } catch (Exception e) {
             return false;
         }

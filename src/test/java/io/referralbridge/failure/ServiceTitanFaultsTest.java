@@ -73,7 +73,9 @@ class ServiceTitanFaultsTest {
     void aStormLongerThanTheRetriesEndsInADeadLetterThatReplaysToOneBooking() {
         // The create answer is lost every time: ServiceTitan holds the booking, the bridge never hears of it.
         bridge.sandbox.injectFault(new Fault("POST", BOOKINGS, 503, null, 1, 0, true));
-        bridge.sandbox.injectFault(Fault.status(null, "/crm/", 503, 1000));
+        // every look-up of this referral fails, while ServiceTitan answers others: its own failure, retried until its
+        // attempts are spent (a failure of the whole service would hold the queue instead, spending no attempts)
+        bridge.sandbox.injectFault(Fault.status("GET", "externalId=DEAD-0001", 503, 1000));
         assertEquals(202, bridge.sendWebhook("evt-dead", referralEvent("DEAD-0001", "d@example.com")).statusCode());
         bridge.awaitState("DEAD-0001", "failed");
 
