@@ -64,9 +64,12 @@ public final class BookingSteps {
         return request;
     }
 
-    /** Right before the create: a fresh lease, or ClaimLostException if another worker holds the task now. */
+    /**
+     * Right before the create: the lease renewed if the look-up took a quarter of it, or ClaimLostException if another
+     * worker holds the task now.
+     */
     public void renew(@ExchangeProperty(DeadLetters.OUTBOX_TASK) OutboxTask task) {
-        outbox.renew(task);
+        outbox.renewIfAged(task);
     }
 
     /** Stores the ServiceTitan booking id on the referral and closes the task, in one transaction. */

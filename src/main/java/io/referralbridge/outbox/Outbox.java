@@ -41,6 +41,8 @@ public final class Outbox implements AutoCloseable {
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
     private volatile java.util.function.Consumer<String> onFullBatch = kind -> { };
     private volatile boolean stopping;
+    // When each started task's lease was last renewed by this process (System.nanoTime()).
+    private final Map<Long, Long> renewedAt = new ConcurrentHashMap<>();
 
     public Outbox(DataSource ds, int batchSize, int leaseSeconds, String node) {
         this.ds = ds;
@@ -112,6 +114,7 @@ public final class Outbox implements AutoCloseable {
             }
             if (tx.update(sql.get("renew"), leaseSeconds, task.id(), task.claimToken()) == 0) {
                 held.remove(task.id());
+                renewedAt.remove(task.id());
                 throw new ClaimLostException(task);
             }
             return false;
@@ -119,6 +122,9 @@ public final class Outbox implements AutoCloseable {
         // Started now: its external call may be under way, so a stop does not free it (its lease or this node's
         // restart does), and no other worker can call meanwhile.
         held.remove(task.id());
+        if (!queueHeld) {
+            renewedAt.put(task.id(), System.nanoTime());
+        }
         if (queueHeld) {
             throw new QueueHeldException(task);
         }
@@ -174,6 +180,7 @@ public final class Outbox implements AutoCloseable {
 
     private void fenced(int updated, OutboxTask task) {
         held.remove(task.id());
+        renewedAt.remove(task.id());
         if (updated == 0) {
             throw new ClaimLostException(task);
         }
@@ -185,6 +192,17 @@ public final class Outbox implements AutoCloseable {
         }
         tx.query(sql.get("wake"), taskId);
         return true;
+    }
+
+    /**
+     * Before a further call of the same attempt (the create after the look-up): renewed if a quarter of the lease has
+     * gone since the last renewal (slow answers, a new token), so the lease covers that call too.
+     */
+    public void renewIfAged(OutboxTask task) {
+        Long at = renewedAt.get(task.id());
+        if (at == null || System.nanoTime() - at > leaseSeconds * 250_000_000L) {
+            renew(task);
+        }
     }
 
     /** The bridge is stopping: no new claims, so no call starts that the stop would cut off. */
