@@ -77,9 +77,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
         // Everything that can be checked without I/O is checked first, so a bad setting fails fast.
         PlatformFields fields = PlatformFields.from(s);
         WebhookVerifier verifier = new WebhookVerifier(
-                s.get("bridge.webhook.scheme"),
+                s.required("bridge.webhook.scheme"),
                 s.getList("bridge.webhook.secrets"),
-                s.get("bridge.webhook.secret-header"),
+                s.required("bridge.webhook.secret-header"),
                 s.getLong("bridge.webhook.tolerance-seconds"),
                 s.getInt("bridge.webhook.max-body-bytes"),
                 clock);
@@ -203,7 +203,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         if (s.getBoolean("camel.main.jmxEnabled")) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,
-                    s.get("bridge.cluster.name", s.get("camel.main.name")))));
+                    s.get("bridge.cluster.name", s.required("camel.main.name")))));
         }
         r.bind("adminAuth", adminAuth);
     }
@@ -248,7 +248,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
             } catch (java.io.IOException e) {
                 host = "localhost";
             }
-            return host + ":" + s.get("camel.server.port");
+            return host + ":" + s.required("camel.server.port");
         });
     }
 
@@ -260,7 +260,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         if (!s.getBoolean("camel.management.enabled")) {
             return;
         }
-        String host = s.get("camel.management.host");
+        String host = s.required("camel.management.host");
         if (!(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1"))) {
             throw new io.referralbridge.config.ConfigurationException("Invalid setting 'camel.management.host' = '"
                     + host + "': the management server (Jolokia, metrics) has no credentials and must listen on "

@@ -44,7 +44,7 @@ public final class BookingMapper {
         this.city = pointer(s, "city", "/data/fields/city");
         this.state = pointer(s, "state", "/data/fields/state");
         this.zip = pointer(s, "zip", "/data/fields/zip");
-        this.country = s.get("bridge.booking.country");
+        this.country = s.required("bridge.booking.country");
         this.referrerFirstName = pointer(s, "referrer-first-name", "/data/referred_by/first_name");
         this.referrerLastName = pointer(s, "referrer-last-name", "/data/referred_by/last_name");
         this.referrerEmail = pointer(s, "referrer-email", "/data/referred_by/email");

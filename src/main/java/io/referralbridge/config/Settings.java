@@ -36,13 +36,9 @@ public final class Settings {
         return optional(key).orElseThrow(() -> missing(key));
     }
 
-    // Defaults are written once, in application.properties: these read a setting it must hold (or the environment),
-    // and name the property when it is missing. The overloads with a default are for settings it leaves out on
-    // purpose (profile-only and optional ones).
-
-    public String get(String key) {
-        return required(key);
-    }
+    // Defaults are written once, in application.properties: these (like required) read a setting it must hold (or
+    // the environment), and name the property when it is missing. The overloads with a default are for settings it
+    // leaves out on purpose (profile-only and optional ones).
 
     public int getInt(String key) {
         return parseInt(key, required(key));

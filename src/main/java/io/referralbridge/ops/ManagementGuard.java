@@ -55,7 +55,7 @@ public final class ManagementGuard implements Handler<RoutingContext> {
 
     /** From the settings; the password is required whenever the management server is on. */
     public static ManagementGuard from(Settings s) {
-        String user = s.get("bridge.management.user");
+        String user = s.required("bridge.management.user");
         String password = s.optional("bridge.management.password").orElseThrow(() -> new ConfigurationException(
                 "Missing required setting 'bridge.management.password' (environment variable "
                         + "BRIDGE_MANAGEMENT_PASSWORD): the management server (Jolokia, metrics) needs a credential"));

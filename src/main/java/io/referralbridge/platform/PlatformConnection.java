@@ -13,11 +13,11 @@ public record PlatformConnection(String mode, String baseUrl, String path, Strin
                                  boolean includeMilestone) {
 
     public static PlatformConnection from(Settings s) {
-        String mode = s.get("platform.mode");
+        String mode = s.required("platform.mode");
         if (mode.equals("api")) {
             return new PlatformConnection(mode, trim(s.required("platform.base-url")),
-                    s.get("platform.qualification-path"),
-                    s.get("platform.qualification-method"), s.required("platform.api-key"), null,
+                    s.required("platform.qualification-path"),
+                    s.required("platform.qualification-method"), s.required("platform.api-key"), null,
                     s.getInt("platform.connect-timeout-ms"), s.getInt("platform.response-timeout-ms"),
                     s.getBoolean("platform.include-milestone"));
         }

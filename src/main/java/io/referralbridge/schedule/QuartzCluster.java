@@ -65,7 +65,7 @@ public final class QuartzCluster {
         Properties p = new Properties();
         // Nodes of one cluster share the scheduler name (and camel.main.name); each gets its own instance id.
         p.setProperty("org.quartz.scheduler.instanceName", s.get("bridge.cluster.name",
-                s.get("camel.main.name")));
+                s.required("camel.main.name")));
         p.setProperty("org.quartz.scheduler.instanceId", "AUTO");
         p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(Math.max(2, triggers + 1)));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");

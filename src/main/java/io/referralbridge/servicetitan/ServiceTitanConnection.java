@@ -66,7 +66,7 @@ public record ServiceTitanConnection(String name, String authUrl, String apiUrl,
                 Settings.parseInt(p + "connect-timeout-ms", shared(s, p, "connect-timeout-ms")),
                 Settings.parseInt(p + "response-timeout-ms", shared(s, p, "response-timeout-ms")),
                 maxRate(p + "max-requests-per-second", shared(s, p, "max-requests-per-second")),
-                s.optional(p + "poll-trigger").orElseGet(() -> s.get("bridge.poll.trigger")),
+                s.optional(p + "poll-trigger").orElseGet(() -> s.required("bridge.poll.trigger")),
                 // The single default connection serves every campaign.
                 name.equals(DEFAULT) ? s.getList("bridge.campaigns") : s.getList(p + "campaigns"),
                 s.optional(p + "booking-provider").orElse(null),

@@ -176,34 +176,32 @@ public final class QueueComparison {
                 "%.0f".formatted(drain)));
 
         // pick-up of a task scheduled by another client (another node): found by polling, every 1 s here
+        List<Long> micros = pickups("p", id -> client.scheduleIfNotExists(task.instance(id), Instant.now()), doneAt);
+        rows.add(Benchmark.row("db-scheduler: scheduled by another client -> executed, p50 / p99 (ms), polling every 1 s",
+                Benchmark.pct(micros, 50) + " / " + Benchmark.pct(micros, 99)));
+        // the same scheduler instance schedules: its immediate execution skips the poll
+        List<Long> local = pickups("l", id -> scheduler.scheduleIfNotExists(task.instance(id), Instant.now()),
+                doneAt);
+        rows.add(Benchmark.row("db-scheduler: scheduled by the same instance -> executed, p50 / p99 (ms), immediate "
+                + "execution", Benchmark.pct(local, 50) + " / " + Benchmark.pct(local, 99)));
+        scheduler.stop();
+    }
+
+    /** Schedules PICKUPS tasks one at a time; each one's time until a worker ran it (microseconds). */
+    private static List<Long> pickups(String prefix, java.util.function.Consumer<String> schedule,
+                                      ConcurrentHashMap<String, Long> doneAt) throws InterruptedException {
         List<Long> micros = new ArrayList<>();
         for (int i = 0; i < PICKUPS; i++) {
-            String id = "p" + i;
+            String id = prefix + i;
             long start = System.nanoTime();
-            client.scheduleIfNotExists(task.instance(id), Instant.now());
+            schedule.accept(id);
             while (!doneAt.containsKey(id)) {
                 Thread.sleep(0, 200_000);
             }
             micros.add((doneAt.get(id) - start) / 1000);
             Thread.sleep(20);
         }
-        rows.add(Benchmark.row("db-scheduler: scheduled by another client -> executed, p50 / p99 (ms), polling every 1 s",
-                Benchmark.pct(micros, 50) + " / " + Benchmark.pct(micros, 99)));
-        // the same scheduler instance schedules: its immediate execution skips the poll
-        List<Long> local = new ArrayList<>();
-        for (int i = 0; i < PICKUPS; i++) {
-            String id = "l" + i;
-            long start = System.nanoTime();
-            scheduler.scheduleIfNotExists(task.instance(id), Instant.now());
-            while (!doneAt.containsKey(id)) {
-                Thread.sleep(0, 200_000);
-            }
-            local.add((doneAt.get(id) - start) / 1000);
-            Thread.sleep(20);
-        }
-        rows.add(Benchmark.row("db-scheduler: scheduled by the same instance -> executed, p50 / p99 (ms), immediate "
-                + "execution", Benchmark.pct(local, 50) + " / " + Benchmark.pct(local, 99)));
-        scheduler.stop();
+        return micros;
     }
 
     private static HikariDataSource pool(String url) {
