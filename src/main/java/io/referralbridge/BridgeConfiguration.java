@@ -30,8 +30,6 @@ import io.referralbridge.platform.ReferralPlatformClient;
 import io.referralbridge.qualification.Qualification;
 import io.referralbridge.qualification.Reports;
 import io.referralbridge.qualification.ServiceTitanPoller;
-import io.referralbridge.sandbox.ReferralPlatformSandbox;
-import io.referralbridge.sandbox.ServiceTitanSandbox;
 import io.referralbridge.servicetitan.ServiceTitanClient;
 import io.referralbridge.servicetitan.ServiceTitanConnection;
 import io.referralbridge.servicetitan.ServiceTitanClients;
@@ -52,7 +50,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the bridge before its routes start: validates configuration (failing with the property's name), opens and
- * migrates the database, starts the dev sandbox when asked, and binds the beans the YAML routes refer to by name.
+ * migrates the database and binds the beans the YAML routes refer to by name.
  */
 public final class BridgeConfiguration implements CamelConfiguration {
 
@@ -94,17 +92,6 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 s.getIntAtLeast("bridge.intake.writers", 1), s.getIntAtLeast("bridge.intake.max-batch", 1),
                 s.getIntAtLeast("bridge.intake.commit-timeout-ms", 100));
 
-        if (s.getBoolean("bridge.sandbox.servicetitan.enabled", false)) {
-            ServiceTitanSandbox sandbox = ServiceTitanSandbox.start(ServiceTitanSandbox.Options.from(s));
-            resources.push(sandbox);
-            LOG.info("ServiceTitan sandbox listening on {}", sandbox.baseUrl());
-        }
-        if (s.getBoolean("bridge.sandbox.platform.enabled", false)) {
-            ReferralPlatformSandbox sandbox = ReferralPlatformSandbox.start(
-                    s.getInt("bridge.sandbox.platform.port", 0), s.required("platform.api-key"));
-            resources.push(sandbox);
-            LOG.info("Referral platform sandbox listening on {}", sandbox.baseUrl());
-        }
         Database db = Database.open(s);
         resources.push(db);
         LOG.info("Database ready ({} profile)", s.get("bridge.profile", "dev"));

@@ -9,7 +9,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 
 /** The JDK HTTP server on loopback with its own daemon threads: what each sandbox listens with. */
-final class LocalHttpServer implements AutoCloseable {
+public final class LocalHttpServer implements AutoCloseable {
 
     static {
         // Without it the JDK server's separate header and body writes meet delayed ACKs: ~40 ms per request.
@@ -21,7 +21,7 @@ final class LocalHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
 
-    LocalHttpServer(String threadName, int port, int threads, int backlog, HttpHandler handler) throws IOException {
+    public LocalHttpServer(String threadName, int port, int threads, int backlog, HttpHandler handler) throws IOException {
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), backlog);
         this.executor = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, threadName);
@@ -32,11 +32,11 @@ final class LocalHttpServer implements AutoCloseable {
         server.createContext("/", handler);
     }
 
-    void start() {
+    public void start() {
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 

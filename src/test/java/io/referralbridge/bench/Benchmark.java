@@ -140,7 +140,7 @@ public final class Benchmark {
             // Normal referrals, one every 50 ms for 30 s, while 5 others fail on every call and wait their back-off
             for (int i = 0; i < 5; i++) {
                 String code = "STUCK-" + i;
-                bridge.sandbox.injectFault(io.referralbridge.sandbox.ServiceTitanSandbox.Fault.status(null,
+                bridge.sandbox.injectFault(io.referralbridge.sandbox.Fault.status(null,
                         "externalId=" + code, 500, 1_000_000));
                 bridge.sendWebhook("evt-" + code, BridgeUnderTest.referralEvent(code, "s" + i + "@example.com"));
             }

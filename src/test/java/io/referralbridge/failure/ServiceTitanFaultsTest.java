@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.sandbox.Fault;
 import io.referralbridge.support.BridgeUnderTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -12,7 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 
-import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.sandbox.Fault;
 import io.referralbridge.support.BridgeUnderTest;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.sandbox.Fault;
 import io.referralbridge.support.BridgeUnderTest;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.Appender;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.Map;
 
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.Fault;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class BackOffIsolationTest {
     @Test
     void fiveFailingReferralsAtTheHeadOfAnIdleQueueDoNotHoldBackTheOthers() {
         for (int i = 0; i < 5; i++) {
-            bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status(null, "externalId=HEAD-" + i, 500, 1_000_000));
+            bridge.sandbox.injectFault(Fault.status(null, "externalId=HEAD-" + i, 500, 1_000_000));
             assertEquals(202, bridge.sendWebhook("evt-head-" + i, referralEvent("HEAD-" + i, "h" + i + "@example.com"))
                     .statusCode());
         }
@@ -50,7 +50,7 @@ class BackOffIsolationTest {
 
     @Test
     void anOutageHoldsTheQueueAndOnlyItsHeadSpendsAttempts() {
-        bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status(null, "/booking-provider/", 503, 1_000_000));
+        bridge.sandbox.injectFault(Fault.status(null, "/booking-provider/", 503, 1_000_000));
         for (int i = 0; i < 10; i++) {
             assertEquals(202, bridge.sendWebhook("evt-down-" + i, referralEvent("DOWN-" + i, "d" + i + "@example.com"))
                     .statusCode());

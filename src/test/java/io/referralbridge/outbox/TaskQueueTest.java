@@ -13,7 +13,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 import io.referralbridge.db.Tx;
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.Fault;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class TaskQueueTest {
     @Test
     void oneReferralWhoseCallsKeepFailingHoldsTheOthersBackNoLonger() {
         // ServiceTitan answers 500 to every call about this one referral (a service failure, retried), and to no other
-        bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status(null, "externalId=STUCK-1", 500, 1_000_000));
+        bridge.sandbox.injectFault(Fault.status(null, "externalId=STUCK-1", 500, 1_000_000));
         assertEquals(202, bridge.sendWebhook("evt-stuck", referralEvent("STUCK-1", "stuck@example.com"))
                 .statusCode());
         BridgeUnderTest.await("its first attempt failed", Duration.ofSeconds(10), () -> !bridge.query(
@@ -75,7 +75,7 @@ class TaskQueueTest {
 
     @Test
     void aFailureRetryingCannotChangeIsADeadLetterAtOnce() {
-        bridge.sandbox.injectFault(ServiceTitanSandbox.Fault.status("POST", "/booking-provider/", 400, 1));
+        bridge.sandbox.injectFault(Fault.status("POST", "/booking-provider/", 400, 1));
         assertEquals(202, bridge.sendWebhook("evt-dl-bad", referralEvent("DL-BAD", "bad@example.com")).statusCode());
         bridge.awaitState("DL-BAD", "failed");
         Map<String, Object> dead = bridge.query("SELECT d.cause, d.attempts FROM dead_letter d JOIN referral r "

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.Map;
 
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.servicetitan.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.RunningBridge;
 import org.junit.jupiter.api.Test;

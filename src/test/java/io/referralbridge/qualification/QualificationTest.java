@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.sandbox.Fault;
 import io.referralbridge.support.BridgeUnderTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

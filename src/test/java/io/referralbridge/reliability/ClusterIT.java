@@ -12,8 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.referralbridge.sandbox.ReferralPlatformSandbox;
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.platform.ReferralPlatformSandbox;
+import io.referralbridge.sandbox.servicetitan.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeProcess;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.TestDatabase;

@@ -24,8 +24,8 @@ import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.referralbridge.db.Database;
-import io.referralbridge.sandbox.ReferralPlatformSandbox;
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.platform.ReferralPlatformSandbox;
+import io.referralbridge.sandbox.servicetitan.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeProcess;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.TestDatabase;

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.referralbridge.sandbox.ReferralPlatformSandbox;
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.Fault;
+import io.referralbridge.sandbox.platform.ReferralPlatformSandbox;
+import io.referralbridge.sandbox.servicetitan.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeProcess;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.TestDatabase;
@@ -64,7 +65,7 @@ class OutageClusterIT {
         }
         long leaseSeconds = 120;
 
-        sandbox.injectFault(ServiceTitanSandbox.Fault.status(null, "/booking-provider/", 503, 1_000_000));
+        sandbox.injectFault(Fault.status(null, "/booking-provider/", 503, 1_000_000));
         long outageStart = System.nanoTime();
         for (int i = 0; i < REFERRALS; i++) {
             String code = "OUT-%03d".formatted(i);

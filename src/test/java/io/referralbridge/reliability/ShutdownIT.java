@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-import io.referralbridge.sandbox.ReferralPlatformSandbox;
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.Fault;
+import io.referralbridge.sandbox.platform.ReferralPlatformSandbox;
+import io.referralbridge.sandbox.servicetitan.ServiceTitanSandbox;
 import io.referralbridge.support.BridgeProcess;
 import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.support.TestDatabase;
@@ -55,7 +56,7 @@ class ShutdownIT {
         Path log = Path.of("target/shutdown-bridge.log");
         Files.deleteIfExists(log);
 
-        sandbox.injectFault(ServiceTitanSandbox.Fault.status("GET", "/booking-provider/", 503, 1000));
+        sandbox.injectFault(Fault.status("GET", "/booking-provider/", 503, 1000));
         bridge = BridgeProcess.start(p, log.getFileName().toString());
         assertEquals(202, bridge.sendReferral("STOP-0001"));
         // ServiceTitan's reads fail for everyone: the queue is held (twice by now), the task waiting in the table

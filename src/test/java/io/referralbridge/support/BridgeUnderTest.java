@@ -24,8 +24,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.referralbridge.Application;
 import io.referralbridge.intake.WebhookVerifier;
-import io.referralbridge.sandbox.ReferralPlatformSandbox;
-import io.referralbridge.sandbox.ServiceTitanSandbox;
+import io.referralbridge.sandbox.platform.ReferralPlatformSandbox;
+import io.referralbridge.sandbox.servicetitan.ServiceTitanSandbox;
 import org.apache.camel.main.Main;
 import org.apache.camel.test.AvailablePortFinder;
 
@@ -176,13 +176,41 @@ public final class BridgeUnderTest implements AutoCloseable {
         return p;
     }
 
+    /**
+     * As a newcomer runs it: the dev profile starts its own sandboxes (keeping their state in the database), here on
+     * free ports. {@link #sandbox} and {@link #platform} are null; reach the sandboxes at {@link #devSandboxUrl()}.
+     */
+    public static BridgeUnderTest startWithDevSandboxes() {
+        int stPort = AvailablePortFinder.getNextAvailable();
+        int platformPort = AvailablePortFinder.getNextAvailable();
+        String stUrl = "http://127.0.0.1:" + stPort;
+        String jdbcUrl = TestDatabase.newDatabase();
+        Map<String, String> props = testProperties(stUrl, jdbcUrl, AvailablePortFinder.getNextAvailable());
+        props.put("bridge.sandbox.servicetitan.enabled", "true");
+        props.put("bridge.sandbox.servicetitan.port", String.valueOf(stPort));
+        props.put("bridge.sandbox.platform.enabled", "true");
+        props.put("bridge.sandbox.platform.port", String.valueOf(platformPort));
+        props.put("platform.base-url", "http://127.0.0.1:" + platformPort);
+        return new BridgeUnderTest(null, null, startMain(props), Integer.parseInt(props.get("camel.server.port")),
+                jdbcUrl, props);
+    }
+
+    /** The dev ServiceTitan sandbox's base URL (its control API is under /sandbox/). */
+    public String devSandboxUrl() {
+        return properties.get("servicetitan.api-url");
+    }
+
     @Override
     public void close() {
         try {
             main.stop();
         } finally {
-            sandbox.close();
-            platform.close();
+            if (sandbox != null) {
+                sandbox.close();
+            }
+            if (platform != null) {
+                platform.close();
+            }
         }
     }
 

@@ -1,11 +1,9 @@
-package io.referralbridge.sandbox;
+package io.referralbridge.sandbox.platform;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
+import io.referralbridge.sandbox.Fault;
+import io.referralbridge.sandbox.Faults;
+import io.referralbridge.sandbox.LocalHttpServer;
+import io.referralbridge.sandbox.SandboxHttp;
+import io.referralbridge.sandbox.SandboxHttp.Reply;
+import io.referralbridge.sandbox.SandboxStore;
 
 /**
  * A stateful stand-in for the referral platform's qualification API (Referral Factory's shape), over real HTTP. It
@@ -23,6 +26,8 @@ import io.referralbridge.sandbox.ServiceTitanSandbox.Fault;
  */
 public final class ReferralPlatformSandbox implements AutoCloseable {
 
+    private static final String USER = "platform.user";
+
     private final String apiKey;
     private final LocalHttpServer server;
     private final ObjectMapper json = new ObjectMapper();
@@ -30,18 +35,27 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     private final Map<String, Integer> deliveries = new LinkedHashMap<>();
     private final Map<String, JsonNode> lastBody = new LinkedHashMap<>();
     private final List<String> unknownCodes = new ArrayList<>();
-    private final List<Fault> faults = new ArrayList<>();
-    private final List<Integer> faultCounts = new ArrayList<>();
+    private final Faults faults = new Faults();
+    private final SandboxStore store;
     private int duplicates;
 
-    private ReferralPlatformSandbox(int port, String apiKey) throws IOException {
+    private ReferralPlatformSandbox(int port, String apiKey, SandboxStore store) throws IOException {
         this.apiKey = apiKey;
+        this.store = store;
+        for (ObjectNode user : store.records(USER)) {
+            qualifiedAt.put(user.path("code").asText(), Instant.parse(user.path("qualified_at").asText()));
+        }
         this.server = new LocalHttpServer("platform-sandbox", port, 4, 64, this::handle);
     }
 
     public static ReferralPlatformSandbox start(int port, String apiKey) {
+        return start(port, apiKey, SandboxStore.NONE);
+    }
+
+    /** A sandbox whose qualified referrals outlive a restart. */
+    public static ReferralPlatformSandbox start(int port, String apiKey, SandboxStore store) {
         try {
-            ReferralPlatformSandbox s = new ReferralPlatformSandbox(port, apiKey);
+            ReferralPlatformSandbox s = new ReferralPlatformSandbox(port, apiKey, store);
             s.server.start();
             return s;
         } catch (IOException e) {
@@ -60,14 +74,12 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
 
     // ---- control (Java) ----
 
-    public synchronized void injectFault(Fault fault) {
+    public void injectFault(Fault fault) {
         faults.add(fault);
-        faultCounts.add(fault.count());
     }
 
-    public synchronized void clearFaults() {
+    public void clearFaults() {
         faults.clear();
-        faultCounts.clear();
     }
 
     public synchronized void refuseCode(String code) {
@@ -104,50 +116,38 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
             byte[] body = ex.getRequestBody().readAllBytes();
             String method = ex.getRequestMethod();
             String path = ex.getRequestURI().getPath();
-            int status;
-            JsonNode answer;
-            Fault fault = takeFault(method, path);
-            if (fault != null && fault.delayMs() > 0) {
-                sleep(fault.delayMs());
-            }
+            Fault fault = faults.take(method, path);
+            Faults.delay(fault);
+            Reply reply;
             if (fault != null && fault.status() > 0 && !fault.answerLost()) {
-                status = fault.status();
-                answer = error("Injected fault");
+                reply = new Reply(fault.status(), error("Injected fault"));
                 if (fault.retryAfterSeconds() != null) {
-                    ex.getResponseHeaders().set("Retry-After", String.valueOf(fault.retryAfterSeconds()));
+                    reply.header("Retry-After", String.valueOf(fault.retryAfterSeconds()));
                 }
             } else {
-                Object[] r = serve(method, path, body, ex);
-                status = (Integer) r[0];
-                answer = (JsonNode) r[1];
+                reply = serve(method, path, body, ex);
                 if (fault != null && fault.status() > 0) {
-                    status = fault.status();
-                    answer = error("Injected fault after the work was done");
+                    reply = new Reply(fault.status(), error("Injected fault after the work was done"));
                 }
             }
-            byte[] bytes = json.writeValueAsBytes(answer);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
+            SandboxHttp.send(ex, reply, json);
         }
     }
 
-    private synchronized Object[] serve(String method, String path, byte[] body, HttpExchange ex) {
+    private synchronized Reply serve(String method, String path, byte[] body, HttpExchange ex) {
         if (path.equals("/api/v2/users/qualification") && (method.equals("PUT") || method.equals("POST"))) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (auth == null) {
-                return new Object[] {401, error("Missing API key")};
+                return new Reply(401, error("Missing API key"));
             }
             if (!auth.equals("Bearer " + apiKey)) {
-                return new Object[] {403, error("Invalid API key")};
+                return new Reply(403, error("Invalid API key"));
             }
             JsonNode req;
             try {
                 req = json.readTree(body);
             } catch (IOException e) {
-                return new Object[] {422, error("Invalid JSON")};
+                return new Reply(422, error("Invalid JSON"));
             }
             lastBody.put(req.path("code").asText(""), req);
             return qualify(req.path("code").asText(""));
@@ -167,53 +167,27 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
             } else {
                 user.put("qualified_at", at.toString());
             }
-            return new Object[] {200, user};
+            return new Reply(200, user);
         }
-        return new Object[] {404, error("Not found")};
+        return new Reply(404, error("Not found"));
     }
 
-    private Object[] qualify(String code) {
+    private Reply qualify(String code) {
         if (code.isBlank() || unknownCodes.contains(code)) {
-            return new Object[] {404, error("Unknown code")};
+            return new Reply(404, error("Unknown code"));
         }
         deliveries.merge(code, 1, Integer::sum);
         if (qualifiedAt.containsKey(code)) {
             duplicates++;
-            return new Object[] {409, error("Already qualified")};
+            return new Reply(409, error("Already qualified"));
         }
-        qualifiedAt.put(code, Instant.now());
-        return new Object[] {200, json.createObjectNode().put("code", code).put("qualified", true)};
-    }
-
-    private synchronized Fault takeFault(String method, String path) {
-        Iterator<Fault> it = faults.iterator();
-        int i = 0;
-        while (it.hasNext()) {
-            Fault f = it.next();
-            if ((f.method() == null || f.method().equalsIgnoreCase(method)) && path.contains(f.pathContains())) {
-                int left = faultCounts.get(i) - 1;
-                if (left <= 0) {
-                    it.remove();
-                    faultCounts.remove(i);
-                } else {
-                    faultCounts.set(i, left);
-                }
-                return f;
-            }
-            i++;
-        }
-        return null;
+        Instant now = Instant.now();
+        qualifiedAt.put(code, now);
+        store.save(USER, code, json.createObjectNode().put("code", code).put("qualified_at", now.toString()));
+        return new Reply(200, json.createObjectNode().put("code", code).put("qualified", true));
     }
 
     private ObjectNode error(String message) {
         return json.createObjectNode().put("error", message);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

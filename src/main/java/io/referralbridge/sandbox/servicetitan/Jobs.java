@@ -1,0 +1,102 @@
+package io.referralbridge.sandbox.servicetitan;
+
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** JPM jobs: made from a booking by the call centre, moved through their statuses, totalled by their invoice. */
+final class Jobs {
+
+    private final Records records;
+    private final Map<Long, ObjectNode> byId = new LinkedHashMap<>();
+
+    Jobs(Records records) {
+        this.records = records;
+        records.load("job").forEach(j -> byId.put(j.path("id").asLong(), j));
+    }
+
+    ObjectNode fromBooking(ObjectNode b) {
+        long jobId = records.nextId();
+        String now = records.now();
+        ObjectNode j = records.newObject();
+        j.put("id", jobId);
+        j.put("jobNumber", String.valueOf(jobId));
+        j.put("customerId", records.nextId());
+        j.put("locationId", records.nextId());
+        j.put("jobStatus", "Scheduled");
+        j.putNull("completedOn");
+        copyId(b, j, "businessUnitId");
+        copyId(b, j, "jobTypeId");
+        copyId(b, j, "campaignId");
+        j.put("priority", b.path("priority").asText("Normal"));
+        j.put("summary", b.path("summary").asText(""));
+        j.putArray("customFields");
+        j.put("createdOn", now);
+        j.put("modifiedOn", now);
+        j.put("bookingId", b.path("id").asLong());
+        j.putNull("invoiceId");
+        j.putNull("total");
+        byId.put(jobId, j);
+        records.changed("job", "jobs", j);
+        return j;
+    }
+
+    /** A job that belongs to no referral (load for poll tests). */
+    void addUnrelated() {
+        long id = records.nextId();
+        ObjectNode j = records.newObject();
+        j.put("id", id);
+        j.put("jobNumber", String.valueOf(id));
+        j.put("jobStatus", "Scheduled");
+        j.putNull("bookingId");
+        j.put("createdOn", records.now());
+        j.put("modifiedOn", records.now());
+        byId.put(id, j);
+        records.changed("job", "jobs", j);
+    }
+
+    ObjectNode get(long id) {
+        ObjectNode j = byId.get(id);
+        if (j == null) {
+            throw new IllegalArgumentException("No job " + id);
+        }
+        return j;
+    }
+
+    ObjectNode find(long id) {
+        return byId.get(id);
+    }
+
+    Iterable<ObjectNode> all() {
+        return byId.values();
+    }
+
+    ObjectNode setStatus(long id, String status) {
+        ObjectNode j = get(id);
+        String now = records.now();
+        j.put("jobStatus", status);
+        if ("Completed".equals(status)) {
+            j.put("completedOn", now);
+        }
+        j.put("modifiedOn", now);
+        records.changed("job", "jobs", j);
+        return j;
+    }
+
+    void invoiced(ObjectNode j, long invoiceId, String total) {
+        j.put("invoiceId", invoiceId);
+        j.put("total", new BigDecimal(total));
+        j.put("modifiedOn", records.now());
+        records.changed("job", "jobs", j);
+    }
+
+    private static void copyId(ObjectNode from, ObjectNode to, String field) {
+        if (from.hasNonNull(field)) {
+            to.put(field, from.get(field).asLong());
+        } else {
+            to.putNull(field);
+        }
+    }
+}

@@ -1,0 +1,438 @@
+package io.referralbridge.sandbox.servicetitan;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import io.referralbridge.config.Settings;
+import io.referralbridge.sandbox.Fault;
+import io.referralbridge.sandbox.Faults;
+import io.referralbridge.sandbox.LocalHttpServer;
+import io.referralbridge.sandbox.SandboxHttp;
+import io.referralbridge.sandbox.SandboxHttp.BadRequest;
+import io.referralbridge.sandbox.SandboxHttp.Reply;
+import io.referralbridge.sandbox.SandboxStore;
+
+import static io.referralbridge.sandbox.SandboxHttp.match;
+import static io.referralbridge.sandbox.servicetitan.Paging.inIds;
+import static io.referralbridge.sandbox.servicetitan.Paging.matches;
+import static io.referralbridge.sandbox.servicetitan.Paging.modifiedAfter;
+
+/**
+ * A stateful stand-in for the parts of ServiceTitan the bridge uses, served over real HTTP: OAuth client-credentials
+ * tokens that expire ({@link Tokens}), the ST-App-Key check, bookings through a booking provider ({@link Bookings}),
+ * jobs ({@link Jobs}), invoices ({@link Invoices}), export feeds with continuation tokens ({@link ExportFeeds}),
+ * paging, RFC 7807 errors. A control API ({@code /sandbox/...}, and the same operations in Java) converts bookings into
+ * jobs, moves job statuses, sets invoices and injects faults (status codes with Retry-After, slow answers, revoked
+ * tokens). The bridge knows it only as a base URL.
+ *
+ * <p>Every resource is read and changed under this object's lock, so the resources themselves need no locking.
+ */
+public final class ServiceTitanSandbox implements AutoCloseable {
+
+    public record Options(int port, String tenantId, String appKey, String clientId, String clientSecret,
+                          int tokenLifetimeSeconds, int exportPageSize) {
+
+        public static Options from(Settings s) {
+            return new Options(s.getInt("bridge.sandbox.servicetitan.port"),
+                    s.required("servicetitan.tenant-id"), s.required("servicetitan.app-key"),
+                    s.required("servicetitan.client-id"), s.required("servicetitan.client-secret"),
+                    s.getInt("bridge.sandbox.servicetitan.token-lifetime-seconds"),
+                    s.getInt("bridge.sandbox.servicetitan.export-page-size"));
+        }
+    }
+
+    private static final Pattern TENANT_PATH = Pattern.compile("^/(crm|jpm|accounting)/v2/tenant/([^/]+)(/.*)$");
+
+    private final Options options;
+    private final LocalHttpServer server;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Clock clock;
+    private final Tokens tokens;
+    private final Faults faults = new Faults();
+    private final Map<String, AtomicInteger> requestCounts = new ConcurrentHashMap<>();
+    private final ExportFeeds feeds;
+    private final Bookings bookings;
+    private final Jobs jobs;
+    private final Invoices invoices;
+    private volatile int rateLimitPerSecond;
+    private long windowSecond;
+    private int windowCount;
+
+    private ServiceTitanSandbox(Options options, Clock clock, SandboxStore store) throws IOException {
+        this.options = options;
+        this.clock = clock;
+        this.tokens = new Tokens(options, clock, json);
+        this.feeds = new ExportFeeds(json, store, options.exportPageSize());
+        Records records = new Records(json, clock, store, feeds);
+        this.bookings = new Bookings(records);
+        this.jobs = new Jobs(records);
+        this.invoices = new Invoices(records);
+        this.server = new LocalHttpServer("servicetitan-sandbox", options.port(), 16, 128, this::handle);
+    }
+
+    public static ServiceTitanSandbox start(Options options) {
+        return start(options, Clock.systemUTC(), SandboxStore.NONE);
+    }
+
+    /** A sandbox whose state outlives a restart: it continues from what the store holds. */
+    public static ServiceTitanSandbox start(Options options, Clock clock, SandboxStore store) {
+        try {
+            ServiceTitanSandbox s = new ServiceTitanSandbox(options, clock, store);
+            s.server.start();
+            return s;
+        } catch (IOException e) {
+            throw new IllegalStateException("ServiceTitan sandbox could not listen on port " + options.port() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public String baseUrl() {
+        return server.baseUrl();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    // ------------------------------------------------------------------ control API (Java)
+
+    public void injectFault(Fault fault) {
+        faults.add(fault);
+    }
+
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** Answers 429 (Retry-After: 1) past this many requests in one second; 0 turns the limit off. */
+    public void setRateLimit(int requestsPerSecond) {
+        this.rateLimitPerSecond = requestsPerSecond;
+    }
+
+    private synchronized boolean overRateLimit() {
+        if (rateLimitPerSecond <= 0) {
+            return false;
+        }
+        long second = clock.millis() / 1000;
+        if (second != windowSecond) {
+            windowSecond = second;
+            windowCount = 0;
+        }
+        return ++windowCount > rateLimitPerSecond;
+    }
+
+    /** Every token issued so far stops working, as when ServiceTitan revokes an integration's tokens. */
+    public void revokeTokens() {
+        tokens.revokeAll();
+    }
+
+    /** Every access token handed out so far (for tests that check tokens never leak into logs). */
+    public Set<String> issuedTokens() {
+        return tokens.everIssued();
+    }
+
+    public int requestCount(String key) {
+        AtomicInteger n = requestCounts.get(key);
+        return n == null ? 0 : n.get();
+    }
+
+    public synchronized List<ObjectNode> bookings() {
+        return copies(bookings.all());
+    }
+
+    public synchronized List<ObjectNode> bookingsWithExternalId(String externalId) {
+        return copies(bookings.withExternalId(externalId));
+    }
+
+    public synchronized ObjectNode job(long id) {
+        ObjectNode j = jobs.find(id);
+        return j == null ? null : j.deepCopy();
+    }
+
+    /** A person in the call centre books the booking into a job. */
+    public synchronized ObjectNode convertBooking(long bookingId) {
+        ObjectNode b = bookings.get(bookingId);
+        if (!b.path("jobId").isNull()) {
+            return jobs.get(b.path("jobId").asLong()).deepCopy();
+        }
+        ObjectNode j = jobs.fromBooking(b);
+        bookings.converted(b, j.path("id").asLong());
+        return j.deepCopy();
+    }
+
+    public synchronized ObjectNode setJobStatus(long jobId, String status) {
+        return jobs.setStatus(jobId, status).deepCopy();
+    }
+
+    /** Creates or updates the job's invoice; money as strings, as ServiceTitan sends it. */
+    public synchronized ObjectNode setInvoice(long jobId, String total, String balance) {
+        ObjectNode j = jobs.get(jobId);
+        ObjectNode inv = invoices.set(j, total, balance);
+        jobs.invoiced(j, inv.path("id").asLong(), total);
+        return inv.deepCopy();
+    }
+
+    /** Records {@code n} changes to jobs that belong to no referral (load for poll tests). */
+    public synchronized void addUnrelatedJobs(int n) {
+        for (int i = 0; i < n; i++) {
+            jobs.addUnrelated();
+        }
+    }
+
+    /**
+     * Holds back the changes of these feeds (they appear in their export feed only on {@link #releaseFeeds}), as when
+     * ServiceTitan's feeds lag one another: an invoice can then be seen before the job it belongs to.
+     */
+    public synchronized void holdFeeds(String... feeds) {
+        this.feeds.hold(feeds);
+    }
+
+    public synchronized void releaseFeeds() {
+        feeds.release();
+    }
+
+    /** The call centre dismisses a booking (no job will come of it). */
+    public synchronized ObjectNode dismissBooking(long bookingId) {
+        return bookings.setStatus(bookingId, "Dismissed").deepCopy();
+    }
+
+    /** A dismissed booking is taken up again. */
+    public synchronized ObjectNode reopenBooking(long bookingId) {
+        return bookings.setStatus(bookingId, "New").deepCopy();
+    }
+
+    /** How many export calls of a feed were answered (a poll cycle reads each feed at least once). */
+    public synchronized int exportCalls(String feed) {
+        return feeds.calls(feed);
+    }
+
+    /** The query of the latest export call of a feed (bookings, jobs, invoices), as ServiceTitan received it. */
+    public synchronized Map<String, String> lastExportQuery(String feed) {
+        return feeds.lastQuery(feed);
+    }
+
+    private static List<ObjectNode> copies(Iterable<ObjectNode> nodes) {
+        List<ObjectNode> out = new java.util.ArrayList<>();
+        nodes.forEach(n -> out.add(n.deepCopy()));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ HTTP
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String method = ex.getRequestMethod();
+            String path = ex.getRequestURI().getPath();
+            byte[] body = ex.getRequestBody().readAllBytes();
+            Reply reply;
+            try {
+                reply = dispatch(method, path, ex.getRequestURI().getRawQuery(), body, ex);
+            } catch (BadRequest e) {
+                reply = problem(400, e.getMessage(), e.errors);
+            } catch (IllegalArgumentException e) {
+                reply = problem(404, e.getMessage(), null);
+            } catch (RuntimeException e) {
+                reply = problem(500, "Sandbox error: " + e, null);
+            }
+            SandboxHttp.send(ex, reply, json);
+        }
+    }
+
+    private Reply dispatch(String method, String path, String rawQuery, byte[] body, HttpExchange ex) {
+        if (path.startsWith("/sandbox/")) {
+            return control(method, path, body);
+        }
+        Map<String, String> q = SandboxHttp.query(rawQuery);
+        count(method + " " + normalise(path));
+        if (overRateLimit()) {
+            count("429 rate limited");
+            return problem(429, "Too many requests", null).header("Retry-After", "1");
+        }
+        // A fault matches the path and query (so it can aim at one referral: "externalId=CODE").
+        Fault fault = faults.take(method, rawQuery == null ? path : path + "?" + rawQuery);
+        if (fault != null) {
+            Faults.delay(fault);
+            if (fault.status() > 0) {
+                if (fault.answerLost()) {
+                    serve(method, path, q, body, ex);
+                }
+                Reply r = problem(fault.status(), "Injected fault", null);
+                if (fault.retryAfterSeconds() != null) {
+                    r.header("Retry-After", String.valueOf(fault.retryAfterSeconds()));
+                }
+                return r;
+            }
+        }
+        return serve(method, path, q, body, ex);
+    }
+
+    private Reply serve(String method, String path, Map<String, String> q, byte[] body, HttpExchange ex) {
+        if (path.equals("/connect/token") && method.equals("POST")) {
+            return tokens.issue(new String(body, StandardCharsets.UTF_8));
+        }
+        Matcher m = TENANT_PATH.matcher(path);
+        if (!m.matches()) {
+            return problem(404, "Not found: " + path, null);
+        }
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ") || !tokens.valid(auth.substring(7).trim())) {
+            return problem(401, "Unauthorized: missing, expired or revoked access token", null);
+        }
+        String appKey = ex.getRequestHeaders().getFirst("ST-App-Key");
+        if (appKey == null) {
+            return problem(401, "ST-App-Key header is required", null);
+        }
+        if (!appKey.equals(options.appKey())) {
+            return problem(403, "Application key is not valid for this tenant", null);
+        }
+        if (!m.group(2).equals(options.tenantId())) {
+            return problem(404, "Tenant " + m.group(2) + " not found", null);
+        }
+        return api(m.group(1), method, m.group(3), q, body);
+    }
+
+    private synchronized Reply api(String module, String method, String rest, Map<String, String> q, byte[] body) {
+        Matcher m;
+        if (module.equals("crm")) {
+            if ((m = match("^/booking-provider/(\\d+)/bookings$", rest)) != null) {
+                long provider = Long.parseLong(m.group(1));
+                if (method.equals("POST")) {
+                    return new Reply(200, bookings.create(provider, SandboxHttp.object(body, json)));
+                }
+                Iterable<ObjectNode> candidates = q.containsKey("externalId")
+                        ? bookings.withExternalId(q.get("externalId")) : bookings.all();
+                return page(candidates, q, b -> b.path("bookingProviderId").asLong() == provider
+                        && matches(q, "externalId", b.path("externalId").asText())
+                        && inIds(q, b) && modifiedAfter(q, b));
+            }
+            if ((m = match("^/booking-provider/(\\d+)/bookings/(\\d+)$", rest)) != null) {
+                ObjectNode b = bookings.find(Long.parseLong(m.group(2)));
+                if (b == null || b.path("bookingProviderId").asLong() != Long.parseLong(m.group(1))) {
+                    return problem(404, "Booking not found", null);
+                }
+                return new Reply(200, b);
+            }
+            if (rest.equals("/export/bookings")) {
+                return new Reply(200, feeds.export("bookings", q));
+            }
+        } else if (module.equals("jpm")) {
+            if (rest.equals("/jobs")) {
+                return page(jobs.all(), q, j -> matches(q, "bookingId", j.path("bookingId").asText())
+                        && matches(q, "jobStatus", j.path("jobStatus").asText()) && inIds(q, j)
+                        && modifiedAfter(q, j));
+            }
+            if ((m = match("^/jobs/(\\d+)$", rest)) != null) {
+                ObjectNode j = jobs.find(Long.parseLong(m.group(1)));
+                return j == null ? problem(404, "Job not found", null) : new Reply(200, j);
+            }
+            if (rest.equals("/export/jobs")) {
+                return new Reply(200, feeds.export("jobs", q));
+            }
+        } else if (module.equals("accounting")) {
+            if (rest.equals("/invoices")) {
+                return page(invoices.all(), q, i -> matches(q, "jobId", i.path("job").path("id").asText())
+                        && inIds(q, i) && modifiedAfter(q, i));
+            }
+            if (rest.equals("/export/invoices")) {
+                return new Reply(200, feeds.export("invoices", q));
+            }
+        }
+        return problem(404, "Not found: " + rest, null);
+    }
+
+    private Reply page(Iterable<ObjectNode> all, Map<String, String> q,
+                       java.util.function.Predicate<ObjectNode> filter) {
+        return new Reply(200, Paging.page(json, all, q, filter));
+    }
+
+    private Reply control(String method, String path, byte[] body) {
+        Matcher m;
+        JsonNode req = body.length == 0 ? json.createObjectNode() : SandboxHttp.object(body, json);
+        if (path.equals("/sandbox/bookings") && method.equals("GET")) {
+            ArrayNode a = json.createArrayNode();
+            bookings().forEach(a::add);
+            return new Reply(200, a);
+        }
+        if ((m = match("^/sandbox/bookings/(\\d+)/convert$", path)) != null && method.equals("POST")) {
+            return new Reply(200, convertBooking(Long.parseLong(m.group(1))));
+        }
+        if ((m = match("^/sandbox/bookings/(\\d+)/dismiss$", path)) != null && method.equals("POST")) {
+            return new Reply(200, dismissBooking(Long.parseLong(m.group(1))));
+        }
+        if ((m = match("^/sandbox/bookings/(\\d+)/reopen$", path)) != null && method.equals("POST")) {
+            return new Reply(200, reopenBooking(Long.parseLong(m.group(1))));
+        }
+        if ((m = match("^/sandbox/jobs/(\\d+)/status$", path)) != null && method.equals("POST")) {
+            return new Reply(200, setJobStatus(Long.parseLong(m.group(1)), req.path("status").asText()));
+        }
+        if ((m = match("^/sandbox/jobs/(\\d+)/invoice$", path)) != null && method.equals("POST")) {
+            return new Reply(200, setInvoice(Long.parseLong(m.group(1)), req.path("total").asText("0.00"),
+                    req.path("balance").asText(req.path("total").asText("0.00"))));
+        }
+        if (path.equals("/sandbox/faults") && method.equals("POST")) {
+            injectFault(new Fault(req.path("method").asText(null), req.path("path").asText(""),
+                    req.path("status").asInt(503),
+                    req.hasNonNull("retryAfter") ? req.get("retryAfter").asInt() : null,
+                    req.path("count").asInt(1), req.path("delayMs").asLong(0), req.path("answerLost").asBoolean()));
+            return new Reply(204, null);
+        }
+        if (path.equals("/sandbox/faults") && method.equals("DELETE")) {
+            clearFaults();
+            return new Reply(204, null);
+        }
+        if (path.equals("/sandbox/tokens/revoke") && method.equals("POST")) {
+            revokeTokens();
+            return new Reply(204, null);
+        }
+        if (path.equals("/sandbox/stats") && method.equals("GET")) {
+            ObjectNode stats = json.createObjectNode();
+            requestCounts.forEach((k, v) -> stats.put(k, v.get()));
+            return new Reply(200, stats);
+        }
+        return problem(404, "Unknown sandbox control " + method + " " + path, null);
+    }
+
+    private void count(String key) {
+        requestCounts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    /** "GET /crm/v2/tenant/1/booking-provider/7/bookings/1003" -> "GET /crm/.../bookings/{id}" style keys. */
+    static String normalise(String path) {
+        return path.replaceAll("/tenant/[^/]+", "/tenant/{tenant}")
+                .replaceAll("/booking-provider/\\d+", "/booking-provider/{bp}")
+                .replaceAll("/(\\d+)(?=/|$)", "/{id}");
+    }
+
+    /** ServiceTitan's error shape: RFC 7807 with {@code errors} per field. */
+    private Reply problem(int status, String title, Map<String, List<String>> errors) {
+        ObjectNode p = json.createObjectNode();
+        p.put("type", "https://tools.ietf.org/html/rfc7231#section-6.5.1");
+        p.put("title", title);
+        p.put("status", status);
+        p.put("traceId", UUID.randomUUID().toString());
+        ObjectNode e = p.putObject("errors");
+        if (errors != null) {
+            errors.forEach((k, v) -> {
+                ArrayNode a = e.putArray(k);
+                v.forEach(a::add);
+            });
+        }
+        p.putObject("data");
+        return new Reply(status, p).header("Content-Type", "application/problem+json");
+    }
+}
