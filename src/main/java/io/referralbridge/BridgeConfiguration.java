@@ -177,7 +177,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         });
         r.bind("qualification", new Qualification(db.dataSource(), lifecycle, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size"), metrics));
-        r.bind("reports", new Reports(db.dataSource()));
+        r.bind("reports", new Reports());
         ReferralPlatformClient platformClient = new ReferralPlatformClient(platform, json,
                 context.createProducerTemplate());
         r.bind("referralPlatform", platformClient);
@@ -256,7 +256,17 @@ public final class BridgeConfiguration implements CamelConfiguration {
     }
 
     static ObjectMapper jsonMapper() {
-        return new ObjectMapper();
+        // Timestamps read by the routes' camel-sql steps are written as ISO-8601 instants, as the Java reads write them.
+        return new ObjectMapper().registerModule(new com.fasterxml.jackson.databind.module.SimpleModule()
+                .addSerializer(java.sql.Timestamp.class, new com.fasterxml.jackson.databind.ser.std.StdSerializer<>(
+                        java.sql.Timestamp.class) {
+                    @Override
+                    public void serialize(java.sql.Timestamp value, com.fasterxml.jackson.core.JsonGenerator gen,
+                                          com.fasterxml.jackson.databind.SerializerProvider provider)
+                            throws java.io.IOException {
+                        gen.writeString(value.toInstant().toString());
+                    }
+                }));
     }
 
     /** For untrusted input: duplicate keys, trailing data, deep nesting and huge values are refused. */

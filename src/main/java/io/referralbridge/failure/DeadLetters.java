@@ -1,6 +1,5 @@
 package io.referralbridge.failure;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The persistent dead-letter channel. A task that failed its last retry is recorded with its payload, route, cause and
  * attempt count; its referral moves to {@code failed}. An operator lists them and replays one, which puts the outbox
- * task back in the queue (the task itself is idempotent, so a replay never duplicates what did happen).
+ * task back in the queue (the task itself is idempotent, so a replay never duplicates what did happen). The list is a
+ * plain read, made by the route itself (camel-sql, {@code sql/routes/dead-letters-open.sql}).
  */
 public final class DeadLetters {
 
@@ -87,10 +87,6 @@ public final class DeadLetters {
         metrics.count("bridge.dead.letters", "kind", task.kind().id());
         LOG.warn("Dead letter {}: referral {} task {} failed after {} attempt(s) in route {}: {}", id,
                 task.referralId(), task.kind(), attempts, routeId, shorten(reason, 300));
-    }
-
-    public Map<String, Object> listOpen(int limit) {
-        return Map.of("deadLetters", Tx.run(ds, tx -> tx.query(sql.get("list-open"), Math.max(1, Math.min(limit, 1000)))));
     }
 
     /** Puts a dead letter's task back in the outbox. 404 if unknown, 409 if already replayed. */

@@ -38,6 +38,12 @@ public final class JsonResponses {
         m.setBody(json.writeValueAsString(body));
     }
 
+    /** Writes the body (rows read by a route's camel-sql step) as {@code {"<field>": body}}. */
+    public void jsonAs(Exchange exchange, String field) throws Exception {
+        exchange.getMessage().setBody(java.util.Collections.singletonMap(field, exchange.getMessage().getBody()));
+        json(exchange);
+    }
+
     /** Turns the exception that stopped the route into an {error, detail} answer. */
     public void failure(Exchange exchange) throws Exception {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);

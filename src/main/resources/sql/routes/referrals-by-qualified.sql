@@ -1,0 +1,6 @@
+-- Latest qualified referrals first (route api-referral-list, sort=qualified). Parameters from reports.listQuery.
+SELECT id, code, campaign_id, state, booking_id, job_id, milestone, joined_at, qualified_at, notified_at
+FROM referral
+WHERE qualified_at IS NOT NULL AND (CAST(:#campaign AS TEXT) IS NULL OR campaign_id = :#campaign)
+ORDER BY qualified_at DESC, id DESC
+LIMIT :#limit
