@@ -150,6 +150,15 @@ public final class IntakeWriter implements AutoCloseable {
         return (int) writers.stream().filter(Thread::isAlive).count();
     }
 
+    /** Webhooks waiting for a transaction (the next batch). */
+    public int waiting() {
+        return queue.size();
+    }
+
+    public boolean isClosing() {
+        return closing;
+    }
+
     /** Writes what is queued, then stops; webhooks arriving meanwhile are refused (the platform delivers again). */
     @Override
     public void close() throws InterruptedException {

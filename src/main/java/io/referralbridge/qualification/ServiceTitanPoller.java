@@ -155,6 +155,7 @@ public final class ServiceTitanPoller {
     private Map<String, Object> pollOne(String name, boolean scheduled) throws Exception {
         Map<String, Object> stats = new LinkedHashMap<>();
         if (scheduled && isPaused(name)) {
+            metrics.count("bridge.poll.cycles.paused", "connection", name); // the operator sees the pause hold
             stats.put("paused", true);
             return stats;
         }

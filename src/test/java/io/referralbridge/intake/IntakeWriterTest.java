@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,8 +19,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
+import io.referralbridge.support.BridgeUnderTest;
 import io.referralbridge.web.HttpProblem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -68,24 +71,30 @@ class IntakeWriterTest {
         return callers.submit(() -> writer.write(r));
     }
 
-    private void awaitQueued(int transactionsStarted) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (transactions.size() < transactionsStarted && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        Thread.sleep(200); // the other callers reach the queue while the first transaction is held
+    /** Waits until the first transaction is open (and held by {@link #firstCommit}). */
+    private void awaitFirstTransaction() {
+        until("the first transaction", () -> !transactions.isEmpty());
+    }
+
+    /** Waits until this many webhooks wait for the next transaction. */
+    private void awaitWaiting(int n) {
+        until(n + " webhooks waiting", () -> writer.waiting() == n);
+    }
+
+    private static void until(String what, BooleanSupplier condition) {
+        BridgeUnderTest.await(what, Duration.ofSeconds(5), condition);
     }
 
     @Test
     void webhooksArrivingDuringATransactionShareTheNextAndEachCallerGetsItsOwnResult() throws Exception {
         writer = new IntakeWriter(this::store, 1, 32, 5000);
         Future<IntakeResult> first = submit(referral("e0", "C0"));
-        awaitQueued(1);
+        awaitFirstTransaction();
         List<Future<IntakeResult>> rest = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
             rest.add(submit(referral("e" + i, "C" + i)));
         }
-        Thread.sleep(200);
+        awaitWaiting(10);
         firstCommit.countDown();
 
         assertEquals("C0", first.get(5, TimeUnit.SECONDS).code());
@@ -100,10 +109,10 @@ class IntakeWriterTest {
     void aBatchNeverHoldsTheSameCodeOrEventIdTwice() throws Exception {
         writer = new IntakeWriter(this::store, 1, 32, 5000);
         Future<IntakeResult> first = submit(referral("e0", "C0"));
-        awaitQueued(1);
+        awaitFirstTransaction();
         List<Future<IntakeResult>> rest = List.of(submit(referral("e1", "C1")), submit(referral("e1", "C1")),
                 submit(referral("e2", "C1")), submit(referral("e1", "C9")), submit(referral("e3", "C3")));
-        Thread.sleep(200);
+        awaitWaiting(5);
         firstCommit.countDown();
         first.get(5, TimeUnit.SECONDS);
         for (Future<IntakeResult> f : rest) {
@@ -131,11 +140,11 @@ class IntakeWriterTest {
         };
         writer = new IntakeWriter(store, 1, 32, 5000);
         Future<IntakeResult> first = submit(referral("e0", "C0"));
-        awaitQueued(1);
+        awaitFirstTransaction();
         Future<IntakeResult> good1 = submit(referral("e1", "C1"));
         Future<IntakeResult> bad = submit(referral("e2", "BAD"));
         Future<IntakeResult> good2 = submit(referral("e3", "C3"));
-        Thread.sleep(300);
+        awaitWaiting(3);
         firstCommit.countDown();
 
         first.get(5, TimeUnit.SECONDS);
@@ -161,9 +170,9 @@ class IntakeWriterTest {
         };
         writer = new IntakeWriter(store, 1, 32, 5000);
         Future<IntakeResult> first = submit(referral("e0", "C0"));
-        awaitQueued(1);
+        awaitFirstTransaction();
         List<Future<IntakeResult>> rest = List.of(submit(referral("e1", "C1")), submit(referral("e2", "C2")));
-        Thread.sleep(300);
+        awaitWaiting(2);
         firstCommit.countDown();
 
         for (Future<IntakeResult> f : List.of(first, rest.get(0), rest.get(1))) {
@@ -178,9 +187,9 @@ class IntakeWriterTest {
     void closingWritesWhatIsQueuedAndRefusesNewWebhooks() throws Exception {
         writer = new IntakeWriter(this::store, 1, 32, 5000);
         Future<IntakeResult> first = submit(referral("e0", "C0"));
-        awaitQueued(1);
+        awaitFirstTransaction();
         Future<IntakeResult> queued = submit(referral("e1", "C1"));
-        Thread.sleep(200);
+        awaitWaiting(1);
         Thread closer = new Thread(() -> {
             try {
                 writer.close();
@@ -189,7 +198,7 @@ class IntakeWriterTest {
             }
         });
         closer.start();
-        Thread.sleep(100);
+        until("the writer closing", writer::isClosing);
         var refused = assertThrows(HttpProblem.class, () -> writer.write(referral("e2", "C2")));
         assertEquals(503, refused.status());
         assertTrue(refused.getMessage().contains("stopping"), refused.getMessage());
@@ -213,7 +222,7 @@ class IntakeWriterTest {
     void aCallerInterruptedWhileWaitingIsToldToDeliverAgainAndTheWebhookIsStillStored() throws Exception {
         writer = new IntakeWriter(this::store, 1, 32, 10_000);
         Future<IntakeResult> first = submit(referral("e0", "C0")); // holds the first transaction open
-        Thread.sleep(100);
+        awaitFirstTransaction();
         AtomicReference<RuntimeException> answer = new AtomicReference<>();
         Thread caller = new Thread(() -> {
             try {
@@ -223,18 +232,14 @@ class IntakeWriterTest {
             }
         });
         caller.start();
-        Thread.sleep(100);
+        awaitWaiting(1);
         caller.interrupt();
         caller.join(5000);
         HttpProblem refused = assertInstanceOf(HttpProblem.class, answer.get());
         assertEquals(503, refused.status()); // not a 500: the platform delivers again
         firstCommit.countDown();
         assertEquals("C0", first.get(5, TimeUnit.SECONDS).code());
-        for (int i = 0; i < 50 && transactions.stream().noneMatch(t -> t.contains("C1")); i++) {
-            Thread.sleep(100);
-        }
-        assertTrue(transactions.stream().anyMatch(t -> t.contains("C1")), "queued webhook still written: "
-                + transactions);
+        until("the queued webhook still written", () -> transactions.stream().anyMatch(t -> t.contains("C1")));
     }
 
     @Test
@@ -247,10 +252,7 @@ class IntakeWriterTest {
 
         var e = assertThrows(IllegalStateException.class, () -> writer.write(referral("e0", "C0")));
         assertTrue(e.getCause() instanceof StackOverflowError, String.valueOf(e.getCause()));
-        for (int i = 0; i < 50 && writer.writersAlive() > 0; i++) {
-            Thread.sleep(100);
-        }
-        assertEquals(0, writer.writersAlive());
+        until("no writer left", () -> writer.writersAlive() == 0);
         assertEquals("DOWN", health.state());
         assertTrue(health.check.isLiveness() && health.check.isReadiness());
         assertTrue(health.message().contains("No intake writer is running"), health.message());

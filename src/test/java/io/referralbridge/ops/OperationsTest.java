@@ -118,7 +118,7 @@ class OperationsTest {
             bridge.awaitState("OPS-0002", "booked");
             long job = bridge.sandbox.convertBooking(bridge.bookingId("OPS-0002")).path("id").asLong();
             bridge.sandbox.setJobStatus(job, "Completed");
-            Thread.sleep(1200);
+            bridge.awaitMore("bridge.poll.cycles.paused", 3);
             assertEquals("booked", bridge.referral("OPS-0002").get("state"), "paused: no scheduled cycle ran");
 
             HttpResponse<String> now = bridge.post("/admin/poll", new byte[0], bridge.admin());

@@ -57,7 +57,9 @@ class BackOffIsolationTest {
         }
         BridgeUnderTest.await("the queue held", Duration.ofSeconds(10), () -> !bridge.query(
                 "SELECT 1 FROM outbox_hold WHERE kind = 'create_booking' AND until > now()").isEmpty());
-        sleep(8000);
+        // The outage goes on: the hold's probe fails again and again, and the queue stays held.
+        BridgeUnderTest.await("the hold through four failures", Duration.ofSeconds(30), () -> !bridge.query(
+                "SELECT 1 FROM outbox_hold WHERE kind = 'create_booking' AND failures >= 4").isEmpty());
         Map<String, Object> spent = bridge.query("SELECT sum(o.attempts) AS attempts, count(*) FILTER (WHERE "
                 + "o.last_error IS NOT NULL) AS tried FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE "
                 + "r.code LIKE 'DOWN-%'").get(0);
@@ -72,11 +74,4 @@ class BackOffIsolationTest {
                 "in order of arrival");
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -43,8 +43,8 @@ class QualificationTest {
     }
 
     /** Lets the poller run a few cycles, so "nothing happened" is a real observation. */
-    private void pollCycles() throws InterruptedException {
-        Thread.sleep(1200);
+    private void pollCycles() {
+        bridge.awaitMore("bridge.poll.cycles", 3);
     }
 
     @Test
@@ -262,7 +262,7 @@ class QualificationTest {
         for (int i = 0; i < 3; i++) {
             before[i] = bridge.sandbox.requestCount(feeds[i]);
         }
-        Thread.sleep(2000);
+        bridge.awaitMore("bridge.poll.cycles", 5);
         int cycles = bridge.sandbox.requestCount(feeds[1]) - before[1];
         assertTrue(cycles >= 3, "the poll runs on its 200 ms interval; cycles seen: " + cycles);
         for (int i = 0; i < 3; i++) {

@@ -297,7 +297,7 @@ class SecurityProbeTest {
             socket.getOutputStream().write(("POST /webhooks/referrals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                     + "application/json\r\nContent-Length: 500\r\n\r\n{\"type\":").getBytes());
             socket.getOutputStream().flush();
-            Thread.sleep(300);
+            Thread.sleep(300); // the hostile client's pause before it hangs up (not a wait for the bridge)
         }
         try {
             BridgeUnderTest.await("the INFO line", java.time.Duration.ofSeconds(10), () -> events.stream()

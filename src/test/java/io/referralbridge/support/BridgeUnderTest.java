@@ -383,6 +383,20 @@ public final class BridgeUnderTest implements AutoCloseable {
         throw new AssertionError("Timed out after " + timeout.toSeconds() + " s waiting for " + what);
     }
 
+    /** A counter of the bridge's metrics (all its tags together), as /observe/metrics shows it. */
+    public double counter(String name) {
+        var registry = main.getCamelContext().getRegistry()
+                .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+        return registry == null ? 0 : registry.find(name).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
+    /** Waits until a counter has grown by {@code n}: e.g. three more poll cycles, so "nothing happened" is observed. */
+    public void awaitMore(String counter, int n) {
+        double target = counter(counter) + n;
+        await(n + " more " + counter, Duration.ofSeconds(20), () -> counter(counter) >= target);
+    }
+
     public long bookingId(String code) {
         return ((Number) referral(code).get("booking_id")).longValue();
     }
