@@ -128,3 +128,21 @@ WHERE claimed_by = ? AND status = 'pending'
 
 -- name: depth
 SELECT kind, count(*) AS pending FROM outbox WHERE status = 'pending' GROUP BY kind
+
+-- name: arm-notice
+-- (referral_id, delay_seconds): the referral's platform notice, due after the delay (a hold): a new task, or the
+-- finished one again in a new round; a pending one just takes the new due time
+INSERT INTO outbox (kind, referral_id, next_attempt_at) VALUES ('notify_platform', ?, now() + make_interval(secs => ?))
+ON CONFLICT (kind, referral_id) DO UPDATE SET
+    round = CASE WHEN outbox.status = 'pending' THEN outbox.round ELSE outbox.round + 1 END,
+    attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
+    last_error = CASE WHEN outbox.status = 'pending' THEN outbox.last_error END,
+    status = 'pending', done_at = NULL, next_attempt_at = excluded.next_attempt_at
+RETURNING id
+
+-- name: defer
+-- (delay_seconds, outbox_id, claim_token): claimed too early (the campaign's hold has not passed): due later, free
+-- again, the attempt not counted
+UPDATE outbox SET next_attempt_at = now() + make_interval(secs => ?), claimed_until = NULL, claim_token = NULL,
+    claimed_by = NULL, attempts = greatest(attempts - 1, 0)
+WHERE id = ? AND claim_token = ? AND status = 'pending'

@@ -71,10 +71,12 @@ UPDATE referral SET needs_evaluation = true, facts_version = facts_version + 1 W
 -- name: to-evaluate
 -- (connections[], limit)
 SELECT r.id, r.code, r.campaign_id, r.state, r.job_id, r.job_status, r.booking_status, r.not_qualified_reason,
-       r.facts_version,
+       r.facts_version, r.milestone,
+       CAST(extract(EPOCH FROM now() - r.notified_at) AS DOUBLE PRECISION) AS seconds_since_told,
        coalesce(sum(i.total) FILTER (WHERE i.active), 0)   AS invoice_total,
        coalesce(sum(i.balance) FILTER (WHERE i.active), 0) AS invoice_balance,
-       count(i.invoice_id) FILTER (WHERE i.active)          AS invoice_count
+       count(i.invoice_id) FILTER (WHERE i.active)          AS invoice_count,
+       count(i.invoice_id) FILTER (WHERE i.active AND i.total < 0) AS credit_count
 FROM referral r LEFT JOIN job_invoice i ON i.connection = r.connection AND i.job_id = r.job_id
 WHERE r.needs_evaluation AND r.connection = ANY (?)
 GROUP BY r.id ORDER BY r.id LIMIT ?
@@ -97,4 +99,16 @@ UPDATE referral SET notified_at = now() WHERE id = ?
 
 -- name: for-notice
 -- (referral_id)
-SELECT id, code, milestone, job_id FROM referral WHERE id = ?
+SELECT r.id, r.code, r.campaign_id, r.state, r.milestone, r.job_id, r.platform_told, r.platform_sending,
+       r.not_qualified_reason, o.round,
+       CAST(extract(EPOCH FROM now() - r.qualified_at) AS DOUBLE PRECISION) AS seconds_since_qualified
+FROM referral r LEFT JOIN outbox o ON o.referral_id = r.id AND o.kind = 'notify_platform'
+WHERE r.id = ?
+
+-- name: set-platform-told
+-- (told, referral_id): the platform's answer recorded
+UPDATE referral SET platform_told = ?, platform_sending = NULL WHERE id = ?
+
+-- name: set-platform-sending
+-- (value, referral_id): committed before the call, so a lost answer is known to have maybe arrived
+UPDATE referral SET platform_sending = ? WHERE id = ?

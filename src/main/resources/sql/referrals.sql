@@ -70,3 +70,11 @@ SELECT id, code, campaign_id, connection, state, booking_id, payload::text AS pa
 -- name: history
 -- (referral_id)
 SELECT from_state, to_state, cause, at FROM referral_history WHERE referral_id = ? ORDER BY id
+
+-- name: set-customer
+-- (customer_id, referral_id): the ServiceTitan customer the referred person already was
+UPDATE referral SET customer_id = ? WHERE id = ?
+
+-- name: customer-of
+-- (referral_id)
+SELECT customer_id FROM referral WHERE id = ?

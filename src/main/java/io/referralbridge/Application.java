@@ -29,6 +29,14 @@ public final class Application {
         System.exit(exit);
     }
 
+    /**
+     * Camel's properties component takes a key from the first location that has it: the profile's file first, so that
+     * its values win over application.properties.
+     */
+    static String propertyLocations(Path base, Path profileFile) {
+        return "file:" + profileFile + ",file:" + base;
+    }
+
     static String rootMessage(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConfigurationException) {
@@ -52,7 +60,7 @@ public final class Application {
                     + " not found");
         }
         Main main = new Main();
-        main.setDefaultPropertyPlaceholderLocation("file:" + base + ",file:" + profileFile);
+        main.setDefaultPropertyPlaceholderLocation(propertyLocations(base, profileFile));
         main.addInitialProperty("bridge.profile", p);
         main.addInitialProperty("bridge.home", workingDirectory.toAbsolutePath().normalize().toString());
         main.configure().addConfiguration(new BridgeConfiguration());

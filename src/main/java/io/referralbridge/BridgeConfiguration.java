@@ -88,6 +88,17 @@ public final class BridgeConfiguration implements CamelConfiguration {
         Campaigns campaigns = Campaigns.from(s, connections);
         java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
         PlatformConnection platform = PlatformConnection.from(s);
+        if (!platform.mode().equals("api")) {
+            // An inbound webhook carries only a code: it cannot take a reward back.
+            for (io.referralbridge.campaign.Campaign c : campaigns.all()) {
+                if (c.qualification().clawbackSeconds() > 0) {
+                    throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " claws back "
+                            + "(clawback-days > 0), which platform.mode=" + platform.mode() + " cannot tell the "
+                            + "platform: set bridge.campaign." + c.id() + ".clawback-days (or "
+                            + "bridge.campaigns.clawback-days) to 0, or use platform.mode=api");
+                }
+            }
+        }
         ReferralStore.GroupCommit groupCommit = new ReferralStore.GroupCommit(
                 s.getIntAtLeast("bridge.intake.writers", 1), s.getIntAtLeast("bridge.intake.max-batch", 1),
                 s.getIntAtLeast("bridge.intake.commit-timeout-ms", 100));
@@ -144,7 +155,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
         r.bind("wakeUp", wakeUp);
-        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mapper));
+        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mapper,
+                platform.mode().equals("api")));
         List<ServiceTitanClient> clients = new ArrayList<>();
         for (ServiceTitanConnection connection : connections) {
             clients.add(new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock, metrics));
@@ -175,13 +187,14 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 QuartzCluster.removeStaleTriggers(ctx, triggers);
             }
         });
-        r.bind("qualification", new Qualification(db.dataSource(), lifecycle, campaigns,
+        r.bind("qualification", new Qualification(db.dataSource(), lifecycle, outbox, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size"), metrics));
         r.bind("reports", new Reports());
         ReferralPlatformClient platformClient = new ReferralPlatformClient(platform, json,
                 context.createProducerTemplate());
         r.bind("referralPlatform", platformClient);
-        r.bind("platformNotices", new PlatformNotices(db.dataSource(), lifecycle, outbox));
+        r.bind("platformNotices", new PlatformNotices(db.dataSource(), lifecycle, outbox,
+                platform.mode().equals("api"), campaigns));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, lifecycle, metrics);
         r.bind("deadLetters", deadLetters);
         r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(

@@ -1,6 +1,8 @@
 -- Latest qualified referrals first (route api-referral-list, sort=qualified). Parameters from reports.listQuery.
-SELECT id, code, campaign_id, state, booking_id, job_id, milestone, joined_at, qualified_at, notified_at
+SELECT id, code, campaign_id, state, not_qualified_reason, booking_id, job_id, customer_id, milestone, joined_at,
+       qualified_at, notified_at
 FROM referral
 WHERE qualified_at IS NOT NULL AND (CAST(:#campaign AS TEXT) IS NULL OR campaign_id = :#campaign)
+  AND (CAST(:#state AS TEXT) IS NULL OR state = :#state)
 ORDER BY qualified_at DESC, id DESC
 LIMIT :#limit

@@ -75,6 +75,34 @@ class StartupTest {
     }
 
     @Test
+    void campaignRulesForCustomersHoldsAndClawBacksAreChecked() {
+        assertTrue(startupErrorWith("bridge.campaign.17.existing-customer", "maybe")
+                .contains("bridge.campaign.17.existing-customer"));
+        assertTrue(startupErrorWith("bridge.campaigns.hold-days", "a week").contains("bridge.campaigns.hold-days"));
+        assertTrue(startupErrorWith("bridge.campaign.17.clawback-days", "-1")
+                .contains("bridge.campaign.17.clawback-days"));
+        Map<String, String> webhook = devWithout("platform.api-key");
+        webhook.put("platform.mode", "inbound-webhook");
+        webhook.put("platform.inbound-webhook-url", "http://127.0.0.1:1/hook");
+        webhook.put("bridge.campaigns.clawback-days", "0");
+        webhook.put("bridge.campaign.17.clawback-days", "14");
+        String message = startupError("dev", webhook).getMessage();
+        assertTrue(message.contains("bridge.campaign.17.clawback-days") && message.contains("inbound-webhook"),
+                message);
+    }
+
+    @Test
+    void aProfileValueWinsOverTheSharedOne() throws Exception {
+        // application.properties: clawback-days 0; application-dev.properties: 30.
+        try (var camel = new org.apache.camel.impl.DefaultCamelContext()) {
+            camel.getPropertiesComponent().setLocation(Application.propertyLocations(
+                    Path.of("application.properties"), Path.of("application-dev.properties")));
+            assertEquals("30", camel.getPropertiesComponent().resolveProperty("bridge.campaigns.clawback-days")
+                    .orElse(null));
+        }
+    }
+
+    @Test
     void campaignWithAnInvalidPriority() {
         assertTrue(startupErrorWith("bridge.campaign.17.priority", "Soonish").contains("bridge.campaign.17.priority"));
     }

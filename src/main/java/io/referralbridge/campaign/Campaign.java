@@ -6,7 +6,8 @@ import com.fasterxml.jackson.core.JsonPointer;
 
 /**
  * How one referral campaign becomes ServiceTitan bookings. Required: a booking provider, a source and a summary (each
- * from a field of the webhook or a default), and whether a referral is a first-time client. {@code connection} names the
+ * from a field of the webhook or a default), and whether a referral is a first-time client; {@code existingCustomer} is
+ * what becomes of a person ServiceTitan already has as a customer. {@code connection} names the
  * ServiceTitan tenant connection its referrals are booked in and polled from.
  */
 public record Campaign(
@@ -23,6 +24,7 @@ public record Campaign(
         String summaryDefault,
         JsonPointer summaryField,
         boolean firstTimeClient,
+        ExistingCustomer existingCustomer,
         List<SummaryExtra> summaryExtras,
         Qualification qualification,
         String connection) {
@@ -30,15 +32,17 @@ public record Campaign(
     /**
      * When a referral of this campaign qualifies: {@code option} is none, booking_becomes_job, job_status or revenue;
      * {@code statuses} the job statuses that count (job_status); {@code minTotal} and/or {@code paidInFull} the revenue
-     * milestone; {@code review} holds qualified referrals for an operator's approval.
+     * milestone; {@code review} holds qualified referrals for an operator's approval; {@code holdSeconds} is how long a
+     * qualified referral waits, without a cancellation or refund, before the platform is told; within
+     * {@code clawbackSeconds} after it was told, a cancellation or refund tells it qualified:false.
      */
     public record Qualification(String option, List<String> statuses, java.math.BigDecimal minTotal,
-                                boolean paidInFull, boolean review) {
+                                boolean paidInFull, boolean review, long holdSeconds, long clawbackSeconds) {
 
         public static final List<String> OPTIONS = List.of("none", "booking_becomes_job", "job_status", "revenue");
 
         public static Qualification manualOnly() {
-            return new Qualification("none", List.of(), null, false, false);
+            return new Qualification("none", List.of(), null, false, false, 0, 0);
         }
     }
 }

@@ -102,6 +102,13 @@ public final class Campaigns {
         if (customerType != null && !CUSTOMER_TYPES.contains(customerType)) {
             throw invalid(id, p + "customer-type", customerType, "one of " + CUSTOMER_TYPES);
         }
+        String existing = s.optional(p + "existing-customer").orElseGet(
+                () -> s.required("bridge.campaigns.existing-customer"));
+        ExistingCustomer existingCustomer = ExistingCustomer.of(existing.trim());
+        if (existingCustomer == null) {
+            throw invalid(id, s.optional(p + "existing-customer").isPresent() ? p + "existing-customer"
+                    : "bridge.campaigns.existing-customer", existing, "one of " + ExistingCustomer.ids());
+        }
         List<SummaryExtra> extras = new ArrayList<>();
         for (String key : s.getList(p + "summary-extras")) {
             SummaryExtra extra = SummaryExtra.of(key);
@@ -124,6 +131,7 @@ public final class Campaigns {
                 summary,
                 PlatformFields.parseOptional(p + "summary-field", summaryField),
                 Settings.parseBoolean(p + "is-first-time-client", firstTime),
+                existingCustomer,
                 List.copyOf(extras),
                 qualification(s, id, p),
                 connection.name());
@@ -152,7 +160,23 @@ public final class Campaigns {
             throw missing(id, "revenue milestone", p + "revenue-min-total or " + p + "revenue-paid-in-full=true");
         }
         return new Campaign.Qualification(option, List.copyOf(statuses), minTotal, paidInFull,
-                s.getBoolean(p + "review", false));
+                s.getBoolean(p + "review", false), days(s, id, p, "hold-days"), days(s, id, p, "clawback-days"));
+    }
+
+    /** A number of days (decimals allowed) as seconds: the campaign's own, or every campaign's default. */
+    private static long days(Settings s, String id, String p, String name) {
+        String key = s.optional(p + name).isPresent() ? p + name : "bridge.campaigns." + name;
+        String value = s.required(key).trim();
+        try {
+            java.math.BigDecimal d = new java.math.BigDecimal(value);
+            if (d.signum() >= 0 && d.compareTo(java.math.BigDecimal.valueOf(3650)) <= 0) {
+                return d.multiply(java.math.BigDecimal.valueOf(86_400)).setScale(0, java.math.RoundingMode.HALF_UP)
+                        .longValueExact();
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // reported below
+        }
+        throw invalid(id, key, value, "a number of days from 0 to 3650, such as 14 or 0.5");
     }
 
     private static Long optionalId(Settings s, String campaign, String key) {

@@ -3,6 +3,8 @@ package io.referralbridge.lifecycle;
 /** Where a referral is in its life, as stored in {@code referral.state}. */
 public enum ReferralState {
     RECEIVED, BOOKING_REQUESTED, BOOKED, JOB_CREATED, PENDING_REVIEW, QUALIFIED, PLATFORM_NOTIFIED, NOT_QUALIFIED,
+    /** Told, then its job was canceled or refunded within the claw-back window: the platform is told qualified:false. */
+    UNQUALIFIED,
     FAILED;
 
     /** As stored. */

@@ -27,10 +27,21 @@ public enum Transition {
     APPROVED(ReferralState.QUALIFIED, ReferralState.PENDING_REVIEW),
     /** The job was canceled, or the booking dismissed. */
     NOT_QUALIFIED(ReferralState.NOT_QUALIFIED, ReferralState.BOOKED, ReferralState.JOB_CREATED),
+    /** The person is a ServiceTitan customer already, and the campaign rewards new customers only. */
+    EXISTING_CUSTOMER(ReferralState.NOT_QUALIFIED, ReferralState.RECEIVED, ReferralState.BOOKING_REQUESTED,
+            ReferralState.FAILED, ReferralState.BOOKED, ReferralState.JOB_CREATED),
     /** An operator rejects a reviewed referral. */
     REJECTED(ReferralState.NOT_QUALIFIED, ReferralState.PENDING_REVIEW),
+    /** The job was canceled or refunded while the notice waited out the campaign's hold: never told. */
+    HOLD_BROKEN(ReferralState.NOT_QUALIFIED, ReferralState.QUALIFIED),
+    /** The job was canceled or refunded within the claw-back window after the platform was told. */
+    CLAWED_BACK(ReferralState.UNQUALIFIED, ReferralState.PLATFORM_NOTIFIED),
+    /** The referral platform was told it no longer qualifies. */
+    PLATFORM_TOLD_UNQUALIFIED(ReferralState.UNQUALIFIED, ReferralState.UNQUALIFIED),
     /** The referral platform was told. */
     PLATFORM_NOTIFIED(ReferralState.PLATFORM_NOTIFIED, ReferralState.QUALIFIED),
+    /** The referral platform was told it does not qualify (qualified:false); it stays not qualified. */
+    PLATFORM_TOLD_NOT_QUALIFIED(ReferralState.NOT_QUALIFIED, ReferralState.NOT_QUALIFIED),
     /** Its booking is a dead letter. */
     BOOKING_FAILED(ReferralState.FAILED, ReferralState.RECEIVED, ReferralState.BOOKING_REQUESTED),
     /** An operator replayed the dead letter: booked again from the start. */
@@ -56,10 +67,10 @@ public enum Transition {
         return from.contains(state);
     }
 
-    /** Not yet qualified and not waiting for review: a milestone may still qualify it. */
+    /** Not yet qualified (or no longer) and not waiting for review: a milestone may still qualify it. */
     private static Set<ReferralState> qualifiable() {
         return EnumSet.of(ReferralState.RECEIVED, ReferralState.BOOKING_REQUESTED, ReferralState.BOOKED,
-                ReferralState.JOB_CREATED, ReferralState.NOT_QUALIFIED, ReferralState.FAILED);
+                ReferralState.JOB_CREATED, ReferralState.NOT_QUALIFIED, ReferralState.UNQUALIFIED, ReferralState.FAILED);
     }
 
     private static Set<ReferralState> with(Set<ReferralState> states, ReferralState more) {

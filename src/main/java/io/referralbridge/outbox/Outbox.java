@@ -186,6 +186,23 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * The referral's platform notice, due after {@code delaySeconds}: a new task, the finished one again in a new round,
+     * or a pending one with the new due time. The workers are woken (an update wakes no insert trigger).
+     */
+    public void armNotice(Tx tx, long referralId, long delaySeconds) throws java.sql.SQLException {
+        Map<String, Object> row = tx.one(sql.get("arm-notice"), referralId, delaySeconds);
+        tx.query(sql.get("wake"), row.get("id"));
+    }
+
+    /** A claimed task that is not due yet after all (a hold): free again, due in {@code delaySeconds}. */
+    public void defer(OutboxTask task, long delaySeconds) {
+        Tx.run(ds, tx -> {
+            fenced(tx.update(sql.get("defer"), delaySeconds, task.id(), task.claimToken()), task);
+            return null;
+        });
+    }
+
     public boolean revive(Tx tx, long taskId) throws java.sql.SQLException {
         if (tx.update(sql.get("revive"), taskId) != 1) {
             return false;

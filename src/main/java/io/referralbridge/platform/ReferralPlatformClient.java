@@ -28,6 +28,10 @@ public final class ReferralPlatformClient {
 
     /** The referral code of the notice, set by the route's first step. */
     public static final String CODE = "platformCode";
+    /** Whether the notice says qualified (true) or not qualified (false: put back to pending). */
+    public static final String QUALIFIED = "platformQualified";
+    /** The notice's round: 1, then one more each time it is armed again (each round its own Idempotency-Key). */
+    public static final String ROUND = "platformRound";
 
     private final PlatformConnection conn;
     private final ObjectMapper json;
@@ -48,8 +52,10 @@ public final class ReferralPlatformClient {
      * first attempt, nor in inbound-webhook mode).
      */
     public void readUserRequest(Exchange exchange) {
-        exchange.setProperty(ALREADY_TOLD, false);
-        boolean read = conn.mode().equals("api") && Boolean.TRUE.equals(exchange.getProperty(RETRY, Boolean.class));
+        // Not when there is nothing to tell (decided before the call).
+        boolean read = conn.mode().equals("api") && Boolean.TRUE.equals(exchange.getProperty(RETRY, Boolean.class))
+                && exchange.getProperty(QUALIFIED, Boolean.class) != null
+                && !Boolean.TRUE.equals(exchange.getProperty(ALREADY_TOLD, Boolean.class));
         exchange.setProperty("platformReadUser", read);
         if (!read) {
             return;
@@ -68,7 +74,9 @@ public final class ReferralPlatformClient {
     /** The user as read: told already when it has a qualification date. The body is the code again. */
     public void userRead(Exchange exchange) throws Exception {
         JsonNode user = json.readTree(exchange.getMessage().getBody(String.class));
-        exchange.setProperty(ALREADY_TOLD, user.hasNonNull("qualified_at"));
+        // Told already when the platform shows what this notice says: qualified (a date), or not (none).
+        exchange.setProperty(ALREADY_TOLD, user.hasNonNull("qualified_at")
+                == Boolean.TRUE.equals(exchange.getProperty(QUALIFIED, Boolean.class)));
         exchange.getMessage().setBody(exchange.getProperty(CODE, String.class));
     }
 
@@ -86,13 +94,16 @@ public final class ReferralPlatformClient {
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_METHOD, conn.method());
         if (api) {
-            ObjectNode body = json.createObjectNode().put("code", code).put("qualified", true);
+            boolean qualified = !Boolean.FALSE.equals(exchange.getProperty(QUALIFIED, Boolean.class));
+            ObjectNode body = json.createObjectNode().put("code", code).put("qualified", qualified);
             String milestone = exchange.getProperty(MILESTONE, String.class);
             if (conn.includeMilestone() && milestone != null) {
                 body.put("milestone", milestone);
             }
             m.setHeader("Authorization", "Bearer " + conn.apiKey());
-            m.setHeader("Idempotency-Key", "qualify-" + code);
+            Integer round = exchange.getProperty(ROUND, Integer.class);
+            m.setHeader("Idempotency-Key", (qualified ? "qualify-" : "unqualify-") + code
+                    + (round == null || round <= 1 ? "" : "-" + round));
             m.setHeader(Exchange.CONTENT_TYPE, "application/json");
             m.setBody(json.writeValueAsBytes(body));
         } else {

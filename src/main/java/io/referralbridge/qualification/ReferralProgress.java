@@ -10,8 +10,9 @@ import io.referralbridge.campaign.Campaign;
  * is the version of these facts; the evaluation clears its flag only if they are still current.
  */
 public record ReferralProgress(long id, String code, String campaignId, String state, Long jobId, String jobStatus,
-                               String bookingStatus, String notQualifiedReason, BigDecimal invoiceTotal, BigDecimal invoiceBalance, int invoiceCount,
-                               Campaign.Qualification rule, long factsVersion) {
+                               String bookingStatus, String notQualifiedReason, BigDecimal invoiceTotal,
+                               BigDecimal invoiceBalance, int invoiceCount, Campaign.Qualification rule,
+                               long factsVersion, String milestone, Double secondsSinceTold, int creditCount) {
 
     public String option() {
         return rule.option();
@@ -44,9 +45,52 @@ public record ReferralProgress(long id, String code, String campaignId, String s
         return totalOk && paidOk;
     }
 
-    /** Already qualified (or waiting for review), or rejected by an operator: the router leaves it alone. */
+    /**
+     * What undid the milestone, or null: the job canceled, or its invoices refunded by credits to nothing, or credited
+     * below the revenue milestone. An operator's qualification stands whatever the facts ($0 invoices are no refund).
+     */
+    public String undone() {
+        if ("manual".equals(milestone)) {
+            return null;
+        }
+        if (jobCanceled()) {
+            return "job canceled";
+        }
+        if (invoiceCount == 0) {
+            return null;
+        }
+        if (creditCount > 0 && invoiceTotal.signum() <= 0) {
+            return "invoices refunded";
+        }
+        if (option().equals("revenue") && rule.minTotal() != null && invoiceTotal.compareTo(rule.minTotal()) < 0) {
+            return "invoices credited below the milestone";
+        }
+        return null;
+    }
+
+    /** Nothing undoes the milestone: a canceled or refunded job qualifies no one. */
+    public boolean milestoneStands() {
+        return undone() == null;
+    }
+
+    /** Told, then undone within the campaign's claw-back window: the platform is to be told qualified:false. */
+    public boolean clawBack() {
+        return state.equals("platform_notified") && secondsSinceTold != null
+                && secondsSinceTold <= rule.clawbackSeconds() && undone() != null;
+    }
+
+    /** Qualified and waiting out the campaign's hold (or about to be told), and undone meanwhile. */
+    public boolean holdBroken() {
+        return state.equals("qualified") && undone() != null;
+    }
+
+    /**
+     * Already qualified (or waiting for review), rejected by an operator, or not eligible (a customer already): the
+     * router leaves it alone.
+     */
     public boolean settled() {
         return state.equals("qualified") || state.equals("platform_notified") || state.equals("pending_review")
-                || (state.equals("not_qualified") && Qualification.REJECTED.equals(notQualifiedReason));
+                || (state.equals("not_qualified") && (Qualification.REJECTED.equals(notQualifiedReason)
+                        || Qualification.EXISTING_CUSTOMER.equals(notQualifiedReason)));
     }
 }

@@ -22,9 +22,9 @@ import org.apache.camel.Header;
  */
 public final class Reports {
 
-    /** GET /api/referrals?sort=joined|qualified&campaign=&limit=: the query's parameters, checked. */
+    /** GET /api/referrals?sort=joined|qualified&campaign=&state=&limit=: the query's parameters, checked. */
     public Map<String, Object> listQuery(@Header("sort") String sort, @Header("campaign") String campaign,
-                                         @Header("limit") String limit) {
+                                         @Header("state") String state, @Header("limit") String limit) {
         String order = sort == null || sort.isBlank() ? "joined" : sort;
         if (!order.equals("joined") && !order.equals("qualified")) {
             throw HttpProblem.badRequest("invalid_parameter", "sort must be joined or qualified");
@@ -38,6 +38,14 @@ public final class Reports {
         Map<String, Object> q = new HashMap<>();
         q.put("sort", order);
         q.put("campaign", blankToNull(campaign));
+        String s = blankToNull(state);
+        if (s != null && java.util.Arrays.stream(io.referralbridge.lifecycle.ReferralState.values())
+                .noneMatch(v -> v.id().equals(s))) {
+            throw HttpProblem.badRequest("invalid_parameter", "state must be one of "
+                    + java.util.Arrays.stream(io.referralbridge.lifecycle.ReferralState.values())
+                            .map(io.referralbridge.lifecycle.ReferralState::id).toList());
+        }
+        q.put("state", s);
         q.put("limit", Math.max(1, Math.min(n, 1000)));
         return q;
     }

@@ -106,6 +106,42 @@ public final class ServiceTitanClient {
         return "/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings";
     }
 
+    // ---- customers (CRM): is the referred person a customer already? ----
+
+    /**
+     * The id of the customer ServiceTitan already has with this email or phone, or null. ServiceTitan has no email filter
+     * on customers: a contact method with the value leads to its contact, whose relationships name the customer. Each
+     * read goes through the servicetitan-call route; a failure is the caller's to retry.
+     */
+    public Long findCustomer(String email, String phone) throws Exception {
+        String contacts = "/crm/v2/tenant/" + conn.tenantId() + "/contacts";
+        String emailValue = ContactValues.email(email);
+        String phoneValue = ContactValues.phone(phone);
+        java.util.List<Map<String, String>> lookups = new java.util.ArrayList<>();
+        if (emailValue != null) {
+            lookups.add(params("type", "Email", "value", emailValue, "pageSize", "50"));
+        }
+        if (phoneValue != null) {
+            lookups.add(params("value", phoneValue, "pageSize", "50")); // Phone and MobilePhone alike
+        }
+        for (Map<String, String> lookup : lookups) {
+            for (JsonNode method : get(contacts + "/contact-methods", lookup).path("data")) {
+                long contactId = method.path("contactId").asLong(0);
+                if (contactId <= 0) {
+                    continue;
+                }
+                for (JsonNode rel : get(contacts + "/" + contactId + "/relationships", params("pageSize", "50"))
+                        .path("data")) {
+                    if ("customer".equalsIgnoreCase(rel.path("typeSlug").asText())
+                            && rel.path("relatedEntityId").asLong(0) > 0) {
+                        return rel.path("relatedEntityId").asLong();
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     // ---- export feeds (incremental sync) ----
 
     /**

@@ -55,6 +55,21 @@ public final class ServiceTitanClients {
                 booking.path("externalId").asText());
     }
 
+    /** The customer ServiceTitan already has with the booking request's email or phone: its id, or null. */
+    public Long findCustomer(Exchange exchange) throws Exception {
+        String email = null;
+        String phone = null;
+        for (JsonNode c : exchange.getProperty(BOOKING_REQUEST, ObjectNode.class).path("contacts")) {
+            String type = c.path("type").asText();
+            if (email == null && type.equals("Email")) {
+                email = c.path("value").asText(null);
+            } else if (phone == null && (type.equals("Phone") || type.equals("MobilePhone"))) {
+                phone = c.path("value").asText(null);
+            }
+        }
+        return of(exchange).findCustomer(email, phone);
+    }
+
     /** Before the create: POST the booking request. */
     public void createBooking(Exchange exchange) {
         of(exchange).createBookingRequest(exchange, exchange.getProperty(BOOKING_PROVIDER, Long.class),

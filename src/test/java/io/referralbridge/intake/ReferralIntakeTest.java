@@ -263,5 +263,8 @@ class ReferralIntakeTest {
                 + "WHERE r.code LIKE 'CONC-%' AND h.to_state = 'received'"));
         assertEquals(240, rows("SELECT count(*) AS n FROM outbox o JOIN referral r ON r.id = o.referral_id "
                 + "WHERE r.code LIKE 'CONC-%'"));
+        // All of them booked, once each (and the queue left empty for the next test).
+        BridgeUnderTest.await("the 240 booked", java.time.Duration.ofSeconds(120), () -> rows(
+                "SELECT count(*) AS n FROM referral WHERE code LIKE 'CONC-%' AND state = 'booked'") == 240);
     }
 }

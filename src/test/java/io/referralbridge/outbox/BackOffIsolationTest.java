@@ -26,6 +26,11 @@ class BackOffIsolationTest {
     static final RunningBridge RUNNING = new RunningBridge(Map.of("bridge.retry.initial-delay-ms", "1000", "bridge.retry.max-delay-ms",
                 "60000", "bridge.retry.max-redeliveries", "15", "bridge.outbox.poll-interval-ms", "1000"), started -> bridge = started);
 
+    @org.junit.jupiter.api.AfterEach
+    void serviceTitanWorksAgain() {
+        bridge.sandbox.clearFaults(); // one test's failure leaves no outage behind for the next
+    }
+
     @Test
     void fiveFailingReferralsAtTheHeadOfAnIdleQueueDoNotHoldBackTheOthers() {
         for (int i = 0; i < 5; i++) {
@@ -60,9 +65,10 @@ class BackOffIsolationTest {
         // The outage goes on: the hold's probe fails again and again, and the queue stays held.
         BridgeUnderTest.await("the hold through four failures", Duration.ofSeconds(30), () -> !bridge.query(
                 "SELECT 1 FROM outbox_hold WHERE kind = 'create_booking' AND failures >= 4").isEmpty());
-        Map<String, Object> spent = bridge.query("SELECT sum(o.attempts) AS attempts, count(*) FILTER (WHERE "
-                + "o.last_error IS NOT NULL) AS tried FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE "
-                + "r.code LIKE 'DOWN-%'").get(0);
+        // Tasks in flight count their claim's attempt until the hold gives it back: only the others are read.
+        Map<String, Object> spent = bridge.query("SELECT coalesce(sum(o.attempts) FILTER (WHERE o.claim_token IS NULL), 0)"
+                + " AS attempts, count(*) FILTER (WHERE o.last_error IS NOT NULL) AS tried FROM outbox o JOIN referral r"
+                + " ON r.id = o.referral_id WHERE r.code LIKE 'DOWN-%'").get(0);
         assertEquals(1, ((Number) spent.get("tried")).intValue(), "only the head was tried: " + spent);
         assertEquals(0, ((Number) spent.get("attempts")).intValue(), "a held queue spends no attempts: " + spent);
         bridge.sandbox.clearFaults();

@@ -313,8 +313,10 @@ class QualificationTest {
     @Test
     void inboundWebhookModeSendsTheCodeAlone() throws Exception {
         bridge.close();
+        // An inbound webhook carries a code only: no claw-back (startup refuses one, see StartupTest).
         bridge = BridgeUnderTest.start(Map.of("platform.mode", "inbound-webhook",
-                "platform.inbound-webhook-url", "${platform}/webhook/tok-123/qualify"));
+                "platform.inbound-webhook-url", "${platform}/webhook/tok-123/qualify",
+                "bridge.campaigns.clawback-days", "0"));
         long job = bookAndConvert("IW-0001", 17);
         bridge.sandbox.setJobStatus(job, "Completed");
         bridge.awaitState("IW-0001", "platform_notified");

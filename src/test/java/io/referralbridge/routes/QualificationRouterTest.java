@@ -31,6 +31,14 @@ class QualificationRouterTest extends CamelMainTestSupport {
             last = "not qualified: " + reason;
         }
 
+        public void clawBack(ReferralProgress p) {
+            last = "claw back: " + p.undone();
+        }
+
+        public void holdBroken(ReferralProgress p) {
+            last = "hold broken: " + p.undone();
+        }
+
         public void unchanged(ReferralProgress p) {
             last = "unchanged";
         }
@@ -65,18 +73,27 @@ class QualificationRouterTest extends CamelMainTestSupport {
             none                | booked            | -         | Dismissed | 0   | 0   | not qualified: booking dismissed
             job_status          | not_qualified     | -         | Dismissed | 0   | 0   | unchanged
             none                | job_created       | Canceled  | Converted | 0   | 0   | unchanged
-            job_status          | platform_notified | Canceled  | Converted | 0   | 0   | unchanged
+            job_status          | platform_notified | Canceled  | Converted | 0   | 0   | claw back: job canceled
+            revenue             | platform_notified | Completed | Converted | 150 | 0   | claw back: invoices credited below the milestone
+            job_status          | platform_notified | Completed | Converted | -10 | 0   | claw back: invoices refunded
+            job_status          | platform_notified | Completed | Converted | 250 | 0   | unchanged
+            job_status          | platform_notified | Completed | Converted | 0   | 0   | unchanged
+            booking_becomes_job | job_created       | Canceled  | Converted | 0   | 0   | not qualified: job canceled
+            job_status          | unqualified       | Canceled  | Converted | 0   | 0   | not qualified: job canceled
+            job_status          | qualified         | Canceled  | Converted | 0   | 0   | hold broken: job canceled
+            job_status          | unqualified       | Completed | Converted | 0   | 0   | qualify job_status:Completed
             job_status          | qualified         | Completed | Converted | 0   | 0   | unchanged
             job_status          | pending_review    | Completed | Converted | 0   | 0   | unchanged
             """)
     void eachOptionAgainstTheFacts(String option, String state, String jobStatus, String bookingStatus, int total,
                                    int balance, String decision) {
         // revenue: at least 200 in invoices, paid in full; job_status: Completed
+        // told 60 s ago, within a claw-back window of a day
         Campaign.Qualification rule = new Campaign.Qualification(option, List.of("Completed"), new BigDecimal(200),
-                true, false);
+                true, false, 0, 86_400);
         ReferralProgress progress = new ReferralProgress(1, "R-1", "17", state, jobStatus == null ? null : 99L,
-                jobStatus, bookingStatus, null, new BigDecimal(total), new BigDecimal(balance), total > 0 ? 1 : 0,
-                rule, 1);
+                jobStatus, bookingStatus, null, new BigDecimal(total), new BigDecimal(balance), total != 0 ? 1 : 0,
+                rule, 1, option, state.equals("platform_notified") ? 60.0 : null, total < 0 ? 1 : 0);
         template.sendBody("direct:qualification-router", progress);
         assertEquals(decision, decisions.last);
     }

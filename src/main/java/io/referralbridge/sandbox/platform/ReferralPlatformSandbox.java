@@ -33,6 +33,7 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Instant> qualifiedAt = new LinkedHashMap<>();
     private final Map<String, Integer> deliveries = new LinkedHashMap<>();
+    private final Map<String, Integer> notQualified = new LinkedHashMap<>();
     private final Map<String, JsonNode> lastBody = new LinkedHashMap<>();
     private final List<String> unknownCodes = new ArrayList<>();
     private final Faults faults = new Faults();
@@ -43,7 +44,9 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
         this.apiKey = apiKey;
         this.store = store;
         for (ObjectNode user : store.records(USER)) {
-            qualifiedAt.put(user.path("code").asText(), Instant.parse(user.path("qualified_at").asText()));
+            if (user.hasNonNull("qualified_at")) {
+                qualifiedAt.put(user.path("code").asText(), Instant.parse(user.path("qualified_at").asText()));
+            }
         }
         this.server = new LocalHttpServer("platform-sandbox", port, 4, 64, this::handle);
     }
@@ -93,6 +96,11 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     /** Qualification calls received for this code, accepted or not. */
     public synchronized int deliveries(String code) {
         return deliveries.getOrDefault(code, 0);
+    }
+
+    /** {@code qualified:false} notices received for this code. */
+    public synchronized int notQualifiedNotices(String code) {
+        return notQualified.getOrDefault(code, 0);
     }
 
     /** The last JSON body received for this code through the API. */
@@ -150,6 +158,9 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
                 return new Reply(422, error("Invalid JSON"));
             }
             lastBody.put(req.path("code").asText(""), req);
+            if (req.path("qualified").isBoolean() && !req.path("qualified").asBoolean()) {
+                return unqualify(req.path("code").asText(""));
+            }
             return qualify(req.path("code").asText(""));
         }
         if (path.startsWith("/webhook/") && path.endsWith("/qualify") && method.equals("POST")) {
@@ -185,6 +196,18 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
         qualifiedAt.put(code, now);
         store.save(USER, code, json.createObjectNode().put("code", code).put("qualified_at", now.toString()));
         return new Reply(200, json.createObjectNode().put("code", code).put("qualified", true));
+    }
+
+    /** {@code qualified:false}: the user goes back to pending (Referral Factory's answer to a refund). */
+    private Reply unqualify(String code) {
+        if (code.isBlank() || unknownCodes.contains(code)) {
+            return new Reply(404, error("Unknown code"));
+        }
+        notQualified.merge(code, 1, Integer::sum);
+        if (qualifiedAt.remove(code) != null) {
+            store.save(USER, code, json.createObjectNode().put("code", code).putNull("qualified_at"));
+        }
+        return new Reply(200, json.createObjectNode().put("code", code).put("qualified", false));
     }
 
     private ObjectNode error(String message) {

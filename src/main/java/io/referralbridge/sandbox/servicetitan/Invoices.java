@@ -20,6 +20,32 @@ final class Invoices {
         return byId.values();
     }
 
+    /** A credit (refund) against the job: an invoice of its own with a negative total, as ServiceTitan books one. */
+    ObjectNode credit(ObjectNode job, String amount) {
+        String now = records.now();
+        ObjectNode inv = records.newObject();
+        long id = records.nextId();
+        inv.put("id", id);
+        inv.put("referenceNumber", id + "-CR");
+        ObjectNode jobRef = inv.putObject("job");
+        jobRef.put("id", job.path("id").asLong());
+        jobRef.put("number", job.path("jobNumber").asText());
+        jobRef.put("type", "Service");
+        inv.putObject("customer").put("id", job.path("customerId").asLong()).put("name", "Customer");
+        String total = new java.math.BigDecimal(amount).abs().negate().toPlainString();
+        inv.put("invoiceDate", now);
+        inv.put("active", true);
+        inv.put("total", total);
+        inv.put("subTotal", total);
+        inv.put("salesTax", "0.00");
+        inv.put("balance", "0.00");
+        inv.put("paidOn", now);
+        inv.put("modifiedOn", now);
+        byId.put(id, inv);
+        records.changed("invoice", "invoices", inv);
+        return inv;
+    }
+
     /** Creates or updates the job's invoice. */
     ObjectNode set(ObjectNode job, String total, String balance) {
         String now = records.now();

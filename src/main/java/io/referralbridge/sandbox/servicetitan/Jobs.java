@@ -17,13 +17,13 @@ final class Jobs {
         records.load("job").forEach(j -> byId.put(j.path("id").asLong(), j));
     }
 
-    ObjectNode fromBooking(ObjectNode b) {
+    ObjectNode fromBooking(ObjectNode b, long customerId) {
         long jobId = records.nextId();
         String now = records.now();
         ObjectNode j = records.newObject();
         j.put("id", jobId);
         j.put("jobNumber", String.valueOf(jobId));
-        j.put("customerId", records.nextId());
+        j.put("customerId", customerId);
         j.put("locationId", records.nextId());
         j.put("jobStatus", "Scheduled");
         j.putNull("completedOn");

@@ -68,6 +68,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private final Bookings bookings;
     private final Jobs jobs;
     private final Invoices invoices;
+    private final Customers customers;
     private volatile int rateLimitPerSecond;
     private long windowSecond;
     private int windowCount;
@@ -81,6 +82,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         this.bookings = new Bookings(records);
         this.jobs = new Jobs(records);
         this.invoices = new Invoices(records);
+        this.customers = new Customers(records);
         this.server = new LocalHttpServer("servicetitan-sandbox", options.port(), 16, 128, this::handle);
     }
 
@@ -170,9 +172,14 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         if (!b.path("jobId").isNull()) {
             return jobs.get(b.path("jobId").asLong()).deepCopy();
         }
-        ObjectNode j = jobs.fromBooking(b);
+        ObjectNode j = jobs.fromBooking(b, customers.fromBooking(b).path("id").asLong());
         bookings.converted(b, j.path("id").asLong());
         return j.deepCopy();
+    }
+
+    /** A customer ServiceTitan already has (from an earlier job), with an email and a phone (either may be null). */
+    public synchronized ObjectNode addCustomer(String name, String email, String phone) {
+        return customers.add(name, email, phone).deepCopy();
     }
 
     public synchronized ObjectNode setJobStatus(long jobId, String status) {
@@ -185,6 +192,11 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         ObjectNode inv = invoices.set(j, total, balance);
         jobs.invoiced(j, inv.path("id").asLong(), total);
         return inv.deepCopy();
+    }
+
+    /** A refund: a credit invoice of {@code amount} against the job (its invoices then total that much less). */
+    public synchronized ObjectNode creditInvoice(long jobId, String amount) {
+        return invoices.credit(jobs.get(jobId), amount).deepCopy();
     }
 
     /** Records {@code n} changes to jobs that belong to no referral (load for poll tests). */
@@ -327,6 +339,23 @@ public final class ServiceTitanSandbox implements AutoCloseable {
                 }
                 return new Reply(200, b);
             }
+            if (rest.equals("/customers")) {
+                return page(customers.all(), q, c -> inIds(q, c) && modifiedAfter(q, c)
+                        && (q.get("phone") == null || customers.hasPhone(c, q.get("phone")))
+                        && (q.get("name") == null || c.path("name").asText().toLowerCase(java.util.Locale.ROOT)
+                                .contains(q.get("name").toLowerCase(java.util.Locale.ROOT))));
+            }
+            if ((m = match("^/customers/(\\d+)$", rest)) != null) {
+                ObjectNode c = customers.find(Long.parseLong(m.group(1)));
+                return c == null ? problem(404, "Customer not found", null) : new Reply(200, c);
+            }
+            if (rest.equals("/contacts/contact-methods")) {
+                return page(customers.methods(q), q, x -> true);
+            }
+            if ((m = match("^/contacts/(\\d+)/relationships$", rest)) != null) {
+                List<ObjectNode> related = customers.relationships(Long.parseLong(m.group(1)));
+                return related == null ? problem(404, "Contact not found", null) : page(related, q, x -> true);
+            }
             if (rest.equals("/export/bookings")) {
                 return new Reply(200, feeds.export("bookings", q));
             }
@@ -383,6 +412,13 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         if ((m = match("^/sandbox/jobs/(\\d+)/invoice$", path)) != null && method.equals("POST")) {
             return new Reply(200, setInvoice(Long.parseLong(m.group(1)), req.path("total").asText("0.00"),
                     req.path("balance").asText(req.path("total").asText("0.00"))));
+        }
+        if ((m = match("^/sandbox/jobs/(\\d+)/credit$", path)) != null && method.equals("POST")) {
+            return new Reply(200, creditInvoice(Long.parseLong(m.group(1)), req.path("amount").asText("0.00")));
+        }
+        if (path.equals("/sandbox/customers") && method.equals("POST")) {
+            return new Reply(200, addCustomer(req.path("name").asText("Customer"), req.path("email").asText(null),
+                    req.path("phone").asText(null)));
         }
         if (path.equals("/sandbox/faults") && method.equals("POST")) {
             injectFault(new Fault(req.path("method").asText(null), req.path("path").asText(""),

@@ -1,0 +1,148 @@
+package io.referralbridge.sandbox.servicetitan;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * CRM customers with their contacts: each customer has one contact whose contact methods (Email, Phone, MobilePhone)
+ * are searchable ({@code GET /contacts/contact-methods?type=&value=}), and whose relationships name the customer
+ * ({@code GET /contacts/{id}/relationships}). Phones are kept as ServiceTitan keeps North American numbers: their ten
+ * digits; a search by value matches that stored form exactly, an email case-insensitively.
+ */
+final class Customers {
+
+    private final Records records;
+    private final Map<Long, ObjectNode> byId = new LinkedHashMap<>();
+    private final List<ObjectNode> methods = new ArrayList<>();
+    private final Map<Long, Long> customerOfContact = new HashMap<>();
+
+    Customers(Records records) {
+        this.records = records;
+        records.load("customer").forEach(c -> byId.put(c.path("id").asLong(), c));
+        records.load("contact-method").forEach(this::index);
+    }
+
+    private void index(ObjectNode method) {
+        methods.add(method);
+        customerOfContact.put(method.path("contactId").asLong(), method.path("customerId").asLong());
+    }
+
+    /** A customer with this name and contact methods (null ones left out). */
+    ObjectNode add(String name, String email, String phone) {
+        String now = records.now();
+        ObjectNode c = records.newObject();
+        c.put("id", records.nextId());
+        c.put("active", true);
+        c.put("name", name);
+        c.put("type", "Residential");
+        c.put("doNotMail", false);
+        c.put("doNotService", false);
+        c.putArray("customFields");
+        c.put("createdOn", now);
+        c.put("modifiedOn", now);
+        byId.put(c.path("id").asLong(), c);
+        records.changed("customer", null, c);
+        long contactId = records.nextId();
+        if (email != null && !email.isBlank()) {
+            addMethod(c, contactId, "Email", email.trim());
+        }
+        if (phone != null && !phone.isBlank()) {
+            addMethod(c, contactId, "Phone", tenDigits(phone));
+        }
+        return c;
+    }
+
+    /** The call centre books a booking into a job: its person becomes a customer (reused if the booking names one). */
+    ObjectNode fromBooking(ObjectNode booking) {
+        String email = null;
+        String phone = null;
+        for (JsonNode contact : booking.path("contacts")) {
+            String type = contact.path("type").asText();
+            if (type.equals("Email") && email == null) {
+                email = contact.path("value").asText();
+            } else if ((type.equals("Phone") || type.equals("MobilePhone")) && phone == null) {
+                phone = contact.path("value").asText();
+            }
+        }
+        return add(booking.path("name").asText("Customer"), email, phone);
+    }
+
+    private void addMethod(ObjectNode customer, long contactId, String type, String value) {
+        ObjectNode m = records.newObject();
+        m.put("id", records.nextId());
+        m.put("contactId", contactId);
+        m.put("customerId", customer.path("id").asLong()); // the sandbox's own link; not in the answers
+        m.put("type", type);
+        m.put("value", value);
+        m.put("memo", (String) null);
+        m.put("createdOn", records.now());
+        m.put("modifiedOn", records.now());
+        index(m);
+        records.changed("contact-method", null, m);
+    }
+
+    ObjectNode find(long id) {
+        return byId.get(id);
+    }
+
+    Iterable<ObjectNode> all() {
+        return byId.values();
+    }
+
+    /** Contact methods matching the query's {@code type}, {@code value} and {@code contactId} (each optional). */
+    List<ObjectNode> methods(Map<String, String> q) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (ObjectNode m : methods) {
+            String type = q.get("type");
+            String value = q.get("value");
+            String contact = q.get("contactId");
+            if ((type == null || type.equalsIgnoreCase(m.path("type").asText()))
+                    && (value == null || sameValue(m, value))
+                    && (contact == null || contact.equals(m.path("contactId").asText()))) {
+                ObjectNode answer = m.deepCopy();
+                answer.remove("customerId");
+                out.add(answer);
+            }
+        }
+        return out;
+    }
+
+    /** The contact's relationships: here, the one customer it belongs to. Null for an unknown contact. */
+    List<ObjectNode> relationships(long contactId) {
+        Long customer = customerOfContact.get(contactId);
+        if (customer == null) {
+            return null;
+        }
+        ObjectNode r = records.newObject();
+        r.put("relatedEntityId", customer);
+        r.put("typeSlug", "customer");
+        r.put("typeName", "Customer");
+        return List.of(r);
+    }
+
+    /** Customers having a phone method with this number (ServiceTitan's {@code phone} filter). */
+    boolean hasPhone(ObjectNode customer, String phone) {
+        String digits = tenDigits(phone);
+        return methods.stream().anyMatch(m -> m.path("customerId").asLong() == customer.path("id").asLong()
+                && !m.path("type").asText().equals("Email") && m.path("value").asText().equals(digits));
+    }
+
+    private static boolean sameValue(ObjectNode method, String value) {
+        return method.path("type").asText().equals("Email")
+                ? method.path("value").asText().toLowerCase(Locale.ROOT).equals(value.toLowerCase(Locale.ROOT))
+                : method.path("value").asText().equals(value);
+    }
+
+    /** "+1 (555) 010-0100" -> "5550100100": digits only, without a leading country code 1. */
+    static String tenDigits(String phone) {
+        String digits = phone.replaceAll("[^0-9]", "");
+        return digits.length() == 11 && digits.startsWith("1") ? digits.substring(1) : digits;
+    }
+}
