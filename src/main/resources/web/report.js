@@ -32,7 +32,8 @@ async function load() {
     for (const c of summary.campaigns) {
       tbody.appendChild(row([cell(c.campaign_id), cell(c.joined), cell(c.booked), cell(c.became_jobs),
         cell(c.qualified), cell(c.platform_notified), rateCell(c.qualification_rate),
-        cell(duration(c.median_seconds_to_qualify))]));
+        cell(duration(c.median_seconds_to_qualify)), cell(Number(c.revenue).toFixed(2)), cell(c.existing_customers),
+        cell(c.pending_review), cell(c.clawed_back)]));
     }
     const weekly = $('weekly').tBodies[0]; weekly.replaceChildren();
     const day = 86400000, now = Date.now();

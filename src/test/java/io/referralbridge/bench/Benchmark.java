@@ -427,7 +427,10 @@ public final class Benchmark {
         }
     }
 
-    /** What ServiceTitan's own answers cost the booking: the bridge's two calls, made straight to the sandbox. */
+    /**
+     * What ServiceTitan's own answers cost the booking: the bridge's four calls (the booking looked up by externalId,
+     * the person among the customers by email and by phone, the create), made straight to the sandbox.
+     */
     static List<Long> directBookingCalls(BridgeUnderTest bridge, int n) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String base = bridge.sandbox.baseUrl();
@@ -447,6 +450,15 @@ public final class Benchmark {
             HttpResponse<String> found = http.send(HttpRequest.newBuilder(URI.create(bookings + "?externalId=" + code
                     + "&pageSize=50")).header("Authorization", "Bearer " + token)
                     .header("ST-App-Key", BridgeUnderTest.APP_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+            String contacts = base + "/crm/v2/tenant/" + BridgeUnderTest.TENANT + "/contacts/contact-methods";
+            for (String query : List.of("?type=Email&value=d%40example.com&pageSize=50", "?value=5550100&pageSize=50")) {
+                HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(contacts + query))
+                        .header("Authorization", "Bearer " + token).header("ST-App-Key", BridgeUnderTest.APP_KEY)
+                        .GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (none.statusCode() != 200) {
+                    throw new IllegalStateException("direct look-up: " + none.statusCode());
+                }
+            }
             HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(bookings))
                     .header("Authorization", "Bearer " + token).header("ST-App-Key", BridgeUnderTest.APP_KEY)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),

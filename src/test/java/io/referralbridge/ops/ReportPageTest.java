@@ -59,6 +59,13 @@ class ReportPageTest {
                 assertTrue(browser.getPageSource().contains("<td>17</td><td>2</td><td>1</td><td>0</td><td>1</td>"),
                         "campaign 17: 2 joined, 1 booked, 0 jobs, 1 qualified\n" + text);
                 assertTrue(text.contains("50.0 %"), "qualification rate 1 of 2\n" + text);
+                // revenue of referred jobs, existing customers, waiting for review, clawed back: as the API says
+                var c17 = bridge.json(bridge.get("/api/reports/summary?campaign=17", bridge.admin())).path("campaigns")
+                        .get(0);
+                assertTrue(browser.getPageSource().contains("<td>" + c17.path("revenue").decimalValue().setScale(2)
+                        .toPlainString() + "</td><td>" + c17.path("existing_customers").asInt() + "</td><td>"
+                        + c17.path("pending_review").asInt() + "</td><td>" + c17.path("clawed_back").asInt()
+                        + "</td>"), text);
 
                 WebElement row = browser.findElement(By.xpath("//tr[td[text()='PG-0002']]"));
                 assertTrue(row.getText().contains("create-booking"), row.getText());
