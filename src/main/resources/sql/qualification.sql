@@ -112,3 +112,7 @@ UPDATE referral SET platform_told = ?, platform_sending = NULL WHERE id = ?
 -- name: set-platform-sending
 -- (value, referral_id): committed before the call, so a lost answer is known to have maybe arrived
 UPDATE referral SET platform_sending = ? WHERE id = ?
+
+-- name: first-join
+-- (connection): where a feed read for the first time starts
+SELECT min(joined_at) AS first_join FROM referral WHERE connection = ?

@@ -87,6 +87,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         List<ServiceTitanConnection> connections = ServiceTitanConnection.listFrom(s);
         Campaigns campaigns = Campaigns.from(s, connections);
         java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
+        java.time.Instant exportStart = exportStart(s);
         PlatformConnection platform = PlatformConnection.from(s);
         if (!platform.mode().equals("api")) {
             // An inbound webhook carries only a code: it cannot take a reward back.
@@ -164,7 +165,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
         ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, lifecycle, metrics,
-                s.getIntAtLeast("bridge.poll.invoice-retention-days", 1));
+                s.getIntAtLeast("bridge.poll.invoice-retention-days", 1), exportStart);
         r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
@@ -265,6 +266,20 @@ public final class BridgeConfiguration implements CamelConfiguration {
             throw new io.referralbridge.config.ConfigurationException("Invalid setting 'camel.management.host' = '"
                     + host + "': the management server (Jolokia, metrics) has no credentials and must listen on "
                     + "127.0.0.1; put an authenticating reverse proxy in front for remote access");
+        }
+    }
+
+    /** bridge.poll.export-start: first-referral (null here), or a date (2026-01-01) or instant to start feeds from. */
+    static java.time.Instant exportStart(Settings s) {
+        String v = s.required("bridge.poll.export-start").trim();
+        if (v.equals("first-referral")) {
+            return null;
+        }
+        try {
+            return v.length() == 10 ? java.time.LocalDate.parse(v).atStartOfDay(java.time.ZoneOffset.UTC).toInstant()
+                    : java.time.Instant.parse(v);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw Settings.invalid("bridge.poll.export-start", v, "first-referral, a date (2026-01-01) or an instant");
         }
     }
 

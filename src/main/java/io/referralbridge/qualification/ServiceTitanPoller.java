@@ -43,9 +43,16 @@ public final class ServiceTitanPoller {
     private final Map<String, Long> lastSuccess = new ConcurrentHashMap<>();
 
     private final int invoiceRetentionDays;
+    private final java.time.Instant exportStart;
 
+    /**
+     * {@code exportStart}: where a feed with no stored position starts (null: at the first referral's join time, or
+     * now when there is none), so a first start on a tenant with years of history does not read all of it.
+     */
     public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralLifecycle lifecycle,
-                              io.referralbridge.ops.BridgeMetrics metrics, int invoiceRetentionDays) {
+                              io.referralbridge.ops.BridgeMetrics metrics, int invoiceRetentionDays,
+                              java.time.Instant exportStart) {
+        this.exportStart = exportStart;
         this.invoiceRetentionDays = invoiceRetentionDays;
         this.ds = ds;
         this.clients = clients;
@@ -152,6 +159,25 @@ public final class ServiceTitanPoller {
         return List.copyOf(clients.names());
     }
 
+    /**
+     * A feed read for the first time starts from a date, not from the tenant's beginning: the configured start, or an
+     * hour before the first referral of the connection joined (nothing of a referral happens before it joins), or now.
+     */
+    private String firstStart(Tx tx, String connection, String feed) throws java.sql.SQLException {
+        java.time.Instant start = exportStart;
+        String why = "bridge.poll.export-start";
+        if (start == null) {
+            Object first = tx.one(sql.get("first-join"), connection).get("first_join");
+            start = first == null ? java.time.Instant.now()
+                    : java.time.Instant.parse((String) first).minus(java.time.Duration.ofHours(1));
+            why = first == null ? "no referral yet" : "an hour before the first referral joined";
+        }
+        start = start.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        LOG.info("ServiceTitan connection {}: export feed {} starts from {} ({}), not from the tenant's beginning",
+                connection, feed, start, why);
+        return start.toString();
+    }
+
     private Map<String, Object> pollOne(String name, boolean scheduled) throws Exception {
         Map<String, Object> stats = new LinkedHashMap<>();
         if (scheduled && isPaused(name)) {
@@ -168,7 +194,7 @@ public final class ServiceTitanPoller {
             while (more) {
                 String from = Tx.run(ds, tx -> {
                     Map<String, Object> row = tx.one(sql.get("cursor"), name, feed);
-                    return row == null ? null : (String) row.get("continue_from");
+                    return row == null ? firstStart(tx, name, feed) : (String) row.get("continue_from");
                 });
                 JsonNode page = client.export(feed, from);
                 requests++;

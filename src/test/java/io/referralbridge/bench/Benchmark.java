@@ -134,7 +134,7 @@ public final class Benchmark {
             rows.add(row("webhook -> booking in ServiceTitan p50 / p99 (ms), idle, woken by LISTEN/NOTIFY (sweep 1 s)",
                     pct(bookMs, 50) + " / " + pct(bookMs, 99)));
             List<Long> direct = directBookingCalls(bridge, 100);
-            rows.add(row("baseline: the same look-up + create sent straight to the sandbox, JDK client, p50 / p99 (ms)",
+            rows.add(row("baseline: the same four calls sent straight to the sandbox, JDK client, p50 / p99 (ms)",
                     pct(direct, 50) + " / " + pct(direct, 99)));
 
             // Normal referrals, one every 50 ms for 30 s, while 5 others fail on every call and wait their back-off

@@ -87,7 +87,8 @@ public final class BridgeUnderTest implements AutoCloseable {
         return start(extra, ServiceTitanSandbox.start(options));
     }
 
-    private static BridgeUnderTest start(Map<String, String> extra, ServiceTitanSandbox sandbox) {
+    /** With this ServiceTitan sandbox (prepared by the test, say with a tenant's history); closed with the bridge. */
+    public static BridgeUnderTest start(Map<String, String> extra, ServiceTitanSandbox sandbox) {
         ReferralPlatformSandbox platform = ReferralPlatformSandbox.start(0, PLATFORM_KEY);
         String jdbcUrl = TestDatabase.newDatabase();
         int port = AvailablePortFinder.getNextAvailable();

@@ -43,16 +43,17 @@ final class Jobs {
         return j;
     }
 
-    /** A job that belongs to no referral (load for poll tests). */
-    void addUnrelated() {
+    /** A job that belongs to no referral (load for poll tests), last changed at {@code modifiedOn} (null: now). */
+    void addUnrelated(String modifiedOn) {
         long id = records.nextId();
         ObjectNode j = records.newObject();
+        String at = modifiedOn == null ? records.now() : modifiedOn;
         j.put("id", id);
         j.put("jobNumber", String.valueOf(id));
         j.put("jobStatus", "Scheduled");
         j.putNull("bookingId");
-        j.put("createdOn", records.now());
-        j.put("modifiedOn", records.now());
+        j.put("createdOn", at);
+        j.put("modifiedOn", at);
         byId.put(id, j);
         records.changed("job", "jobs", j);
     }

@@ -3,6 +3,7 @@ package io.referralbridge.sandbox.servicetitan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -202,7 +203,14 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     /** Records {@code n} changes to jobs that belong to no referral (load for poll tests). */
     public synchronized void addUnrelatedJobs(int n) {
         for (int i = 0; i < n; i++) {
-            jobs.addUnrelated();
+            jobs.addUnrelated(null);
+        }
+    }
+
+    /** A tenant's history: {@code n} jobs completed long ago (last changed at {@code modifiedOn}), in the feeds. */
+    public synchronized void addPastJobs(int n, Instant modifiedOn) {
+        for (int i = 0; i < n; i++) {
+            jobs.addUnrelated(modifiedOn.toString());
         }
     }
 
