@@ -116,3 +116,39 @@ UPDATE referral SET platform_sending = ? WHERE id = ?
 -- name: first-join
 -- (connection): where a feed read for the first time starts
 SELECT min(joined_at) AS first_join FROM referral WHERE connection = ?
+
+-- name: jobs-already-known
+-- (connection, job_ids[], connection, job_ids[]): jobs linked to a referral or up for review already
+SELECT job_id FROM referral WHERE connection = ? AND job_id = ANY (?)
+UNION SELECT job_id FROM match_review WHERE connection = ? AND job_id = ANY (?)
+
+-- name: any-open-to-match
+-- (connection, campaign_ids[]): is any referral of a phone-in campaign still without a job?
+SELECT 1 AS found FROM referral WHERE connection = ? AND job_id IS NULL AND campaign_id = ANY (?) LIMIT 1
+
+-- name: open-by-code
+-- (connection, code)
+SELECT id, campaign_id, state, CAST(extract(EPOCH FROM now() - joined_at) AS DOUBLE PRECISION) AS age_seconds
+FROM referral WHERE connection = ? AND code = ? AND job_id IS NULL
+
+-- name: open-by-email
+-- (connection, emails[])
+SELECT id, campaign_id, state, CAST(extract(EPOCH FROM now() - joined_at) AS DOUBLE PRECISION) AS age_seconds
+FROM referral WHERE connection = ? AND job_id IS NULL AND email_norm = ANY (?)
+
+-- name: open-by-phone
+-- (connection, phones[])
+SELECT id, campaign_id, state, CAST(extract(EPOCH FROM now() - joined_at) AS DOUBLE PRECISION) AS age_seconds
+FROM referral WHERE connection = ? AND job_id IS NULL AND phone_norm = ANY (?)
+
+-- name: job-linked
+-- (connection, job_id)
+SELECT 1 AS linked FROM referral WHERE connection = ? AND job_id = ?
+
+-- name: set-matched-by
+-- (how, referral_id)
+UPDATE referral SET matched_by = ? WHERE id = ?
+
+-- name: review-match
+-- (connection, job_id, candidates, matched_by)
+INSERT INTO match_review (connection, job_id, candidates, matched_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING

@@ -165,7 +165,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
         ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, lifecycle, metrics,
-                s.getIntAtLeast("bridge.poll.invoice-retention-days", 1), exportStart);
+                s.getIntAtLeast("bridge.poll.invoice-retention-days", 1), exportStart,
+                new io.referralbridge.qualification.PhoneIns(db.dataSource(), campaigns, lifecycle,
+                        s.required("bridge.match.code-field")));
         r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {

@@ -25,9 +25,19 @@ public record Campaign(
         JsonPointer summaryField,
         boolean firstTimeClient,
         ExistingCustomer existingCustomer,
+        java.util.Set<String> matchBy,
+        long matchWindowSeconds,
         List<SummaryExtra> summaryExtras,
         Qualification qualification,
         String connection) {
+
+    /** How a job finds this campaign's referrals: its booking, and for phone-ins email, phone or code-field. */
+    public static final java.util.Set<String> MATCH_BY = java.util.Set.of("booking", "email", "phone", "code-field");
+
+    /** Whether jobs with no booking (phone-ins) are matched to this campaign's referrals. */
+    public boolean matchesPhoneIns() {
+        return matchBy.size() > 1 || !matchBy.contains("booking");
+    }
 
     /**
      * When a referral of this campaign qualifies: {@code option} is none, booking_becomes_job, job_status or revenue;

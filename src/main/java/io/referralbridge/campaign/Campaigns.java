@@ -109,6 +109,11 @@ public final class Campaigns {
             throw invalid(id, s.optional(p + "existing-customer").isPresent() ? p + "existing-customer"
                     : "bridge.campaigns.existing-customer", existing, "one of " + ExistingCustomer.ids());
         }
+        String matchKey = s.optional(p + "match-by").isPresent() ? p + "match-by" : "bridge.campaigns.match-by";
+        java.util.Set<String> matchBy = new java.util.LinkedHashSet<>(s.getList(matchKey));
+        if (matchBy.isEmpty() || !Campaign.MATCH_BY.containsAll(matchBy)) {
+            throw invalid(id, matchKey, String.join(",", matchBy), "one or more of booking, email, phone, code-field");
+        }
         List<SummaryExtra> extras = new ArrayList<>();
         for (String key : s.getList(p + "summary-extras")) {
             SummaryExtra extra = SummaryExtra.of(key);
@@ -132,6 +137,8 @@ public final class Campaigns {
                 PlatformFields.parseOptional(p + "summary-field", summaryField),
                 Settings.parseBoolean(p + "is-first-time-client", firstTime),
                 existingCustomer,
+                java.util.Set.copyOf(matchBy),
+                days(s, id, p, "match-window-days"),
                 List.copyOf(extras),
                 qualification(s, id, p),
                 connection.name());

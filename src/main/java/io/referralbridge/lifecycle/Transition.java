@@ -17,6 +17,9 @@ public enum Transition {
     BOOKING_REOPENED(ReferralState.BOOKED, ReferralState.NOT_QUALIFIED),
     /** The booking became a job. */
     JOB_CREATED(ReferralState.JOB_CREATED, ReferralState.BOOKED),
+    /** A job with no booking (the person phoned in) was matched to the referral by contact or code. */
+    JOB_MATCHED(ReferralState.JOB_CREATED, ReferralState.RECEIVED, ReferralState.BOOKING_REQUESTED,
+            ReferralState.BOOKED, ReferralState.FAILED),
     /** The campaign's milestone, on a campaign that wants an operator's review. */
     MILESTONE_FOR_REVIEW(ReferralState.PENDING_REVIEW, qualifiable()),
     /** The campaign's milestone. */

@@ -44,6 +44,7 @@ public final class ServiceTitanPoller {
 
     private final int invoiceRetentionDays;
     private final java.time.Instant exportStart;
+    private final PhoneIns phoneIns;
 
     /**
      * {@code exportStart}: where a feed with no stored position starts (null: at the first referral's join time, or
@@ -51,8 +52,9 @@ public final class ServiceTitanPoller {
      */
     public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralLifecycle lifecycle,
                               io.referralbridge.ops.BridgeMetrics metrics, int invoiceRetentionDays,
-                              java.time.Instant exportStart) {
+                              java.time.Instant exportStart, PhoneIns phoneIns) {
         this.exportStart = exportStart;
+        this.phoneIns = phoneIns;
         this.invoiceRetentionDays = invoiceRetentionDays;
         this.ds = ds;
         this.clients = clients;
@@ -199,8 +201,12 @@ public final class ServiceTitanPoller {
                 JsonNode page = client.export(feed, from);
                 requests++;
                 rows += page.path("data").size();
+                // Phone-ins: their customers' contacts are read before the page's transaction, not inside it.
+                PhoneIns.Page phoneInJobs = feed.equals("jobs")
+                        ? phoneIns.read(name, page.path("data"), client) : PhoneIns.Page.NONE;
+                requests += phoneInJobs.requests();
                 matched += Tx.run(ds, tx -> {
-                    int n = apply(tx, name, feed, page.path("data"));
+                    int n = apply(tx, name, feed, page.path("data")) + phoneIns.apply(tx, name, phoneInJobs);
                     String next = page.path("continueFrom").asText(null);
                     if (next != null && !next.isEmpty()) {
                         tx.update(sql.get("save-cursor"), name, feed, next);

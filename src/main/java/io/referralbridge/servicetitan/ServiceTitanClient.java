@@ -142,6 +142,12 @@ public final class ServiceTitanClient {
         return null;
     }
 
+    /** A customer's contacts ({@code [{type, value, ...}]}): how a phone-in job's customer is recognised. */
+    public JsonNode customerContacts(long customerId) throws Exception {
+        return get("/crm/v2/tenant/" + conn.tenantId() + "/customers/" + customerId + "/contacts",
+                params("pageSize", "50")).path("data");
+    }
+
     // ---- export feeds (incremental sync) ----
 
     /**

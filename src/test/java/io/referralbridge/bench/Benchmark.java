@@ -41,7 +41,9 @@ public final class Benchmark {
         Map<String, String> settings = new java.util.HashMap<>(Map.of("servicetitan.max-requests-per-second", "5000",
                 "bridge.outbox.batch-size", "100", "bridge.outbox.poll-interval-ms", "1000",
                 "bridge.retry.initial-delay-ms", "1000", "bridge.retry.max-delay-ms", "60000",
-                "bridge.retry.max-redeliveries", "15"));
+                "bridge.retry.max-redeliveries", "15",
+                // campaign 20 (qualification none) also matches phone-ins, for the poll-cost rows with matching on
+                "bridge.campaign.20.match-by", "booking, email, phone, code-field"));
         // -Dbench.set.<property>=<value> tries a setting (e.g. -Dbench.set.bridge.db.pool-size=20)
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.set."))
                 .forEach(k -> settings.put(k.substring("bench.set.".length()), System.getProperty(k)));
@@ -202,6 +204,26 @@ public final class Benchmark {
                             + " changes", stats.path("requests").asText()));
                 }
             }
+            // Phone-in matching on: 100,000 open referrals of a campaign matching by email and phone, and 100 jobs
+            // booked by the office with no booking (customers who are not among them): each job's customer's contacts
+            // are read once, and the referrals are found by index.
+            bridge.execute("UPDATE referral SET state = 'platform_notified' WHERE code LIKE 'OPEN-%' AND state = "
+                    + "'booked'");
+            bridge.execute("INSERT INTO referral (code, campaign_id, first_name, email, phone, payload, state, booking_id) "
+                    + "SELECT 'MATCH-' || g, '20', 'A', 'm' || g || '@example.com', '+1 918 ' || lpad(g::text, 7, '0'), "
+                    + "'{}'::jsonb, 'booked', " + bookingIds + " + g FROM generate_series(1, 100000) g");
+            bridge.post("/admin/poll", new byte[0], bridge.admin()); // catch up first
+            for (int i = 0; i < 100; i++) {
+                long customer = bridge.sandbox.addCustomer("Caller " + i, "caller" + i + "@example.net",
+                        "+1 539 555 " + (1000 + i)).path("id").asLong();
+                bridge.sandbox.phoneInJob(customer, null);
+            }
+            long t0 = System.nanoTime();
+            var matching = bridge.json(bridge.post("/admin/poll", new byte[0], bridge.admin()));
+            long cycleMs = (System.nanoTime() - t0) / 1_000_000;
+            rows.add(row("poll cycle with phone-in matching on: requests / ms, 100000 open referrals, 100 phone-in jobs",
+                    matching.path("requests").asText() + " requests (3 feeds + 100 customers' contacts) / "
+                            + cycleMs + " ms"));
         }
         rows.addAll(processFigures());
         print(rows);

@@ -24,7 +24,8 @@ class BookingMapperTest {
 
     static Campaign campaign(String summaryDefault) {
         return new Campaign("17", "c", 42, null, null, null, null, null, "Referral", null, summaryDefault,
-                p("/data/fields/service_needed"), false, ExistingCustomer.BOOK, List.of(),
+                p("/data/fields/service_needed"), false, ExistingCustomer.BOOK, java.util.Set.of("booking"), 0,
+                List.of(),
                 Campaign.Qualification.manualOnly(), "default");
     }
 

@@ -114,6 +114,22 @@ final class Customers {
         return out;
     }
 
+    /** A customer's contacts ({@code GET /customers/{id}/contacts}): its contact methods. Null for an unknown one. */
+    List<ObjectNode> contactsOf(long customerId) {
+        if (!byId.containsKey(customerId)) {
+            return null;
+        }
+        List<ObjectNode> out = new ArrayList<>();
+        for (ObjectNode m : methods) {
+            if (m.path("customerId").asLong() == customerId) {
+                ObjectNode answer = m.deepCopy();
+                answer.remove("customerId");
+                out.add(answer);
+            }
+        }
+        return out;
+    }
+
     /** The contact's relationships: here, the one customer it belongs to. Null for an unknown contact. */
     List<ObjectNode> relationships(long contactId) {
         Long customer = customerOfContact.get(contactId);
@@ -140,9 +156,12 @@ final class Customers {
                 : method.path("value").asText().equals(value);
     }
 
-    /** "+1 (555) 010-0100" -> "5550100100": digits only, without a leading country code 1. */
+    /**
+     * "+1 (555) 010-0100" -> "5550100100": digits only, without a leading country code 1; an extension ("ext 4",
+     * "x4") is kept apart by ServiceTitan, not in the number.
+     */
     static String tenDigits(String phone) {
-        String digits = phone.replaceAll("[^0-9]", "");
+        String digits = phone.replaceFirst("^([-+0-9 ().\\/]*).*$", "$1").replaceAll("[^0-9]", "");
         return digits.length() == 11 && digits.startsWith("1") ? digits.substring(1) : digits;
     }
 }

@@ -43,6 +43,35 @@ final class Jobs {
         return j;
     }
 
+    /**
+     * A job booked by the office for a customer who phoned, with no booking; the agent may have typed a referral code
+     * into the job's custom field {@code fieldName}.
+     */
+    ObjectNode phoneIn(long customerId, String fieldName, String code) {
+        long id = records.nextId();
+        String now = records.now();
+        ObjectNode j = records.newObject();
+        j.put("id", id);
+        j.put("jobNumber", String.valueOf(id));
+        j.put("customerId", customerId);
+        j.put("locationId", records.nextId());
+        j.put("jobStatus", "Scheduled");
+        j.putNull("completedOn");
+        j.putNull("bookingId");
+        j.put("summary", "Phoned in");
+        var fields = j.putArray("customFields");
+        if (code != null) {
+            fields.addObject().put("typeId", 9001).put("name", fieldName).put("value", code);
+        }
+        j.put("createdOn", now);
+        j.put("modifiedOn", now);
+        j.putNull("invoiceId");
+        j.putNull("total");
+        byId.put(id, j);
+        records.changed("job", "jobs", j);
+        return j;
+    }
+
     /** A job that belongs to no referral (load for poll tests), last changed at {@code modifiedOn} (null: now). */
     void addUnrelated(String modifiedOn) {
         long id = records.nextId();

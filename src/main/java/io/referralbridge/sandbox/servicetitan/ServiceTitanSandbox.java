@@ -183,6 +183,17 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         return customers.add(name, email, phone).deepCopy();
     }
 
+    /**
+     * The customer phones the office, which books a job directly: no booking. {@code referralCode} (or null) is what
+     * the agent typed into the job's "Referral Code" custom field.
+     */
+    public synchronized ObjectNode phoneInJob(long customerId, String referralCode) {
+        if (customers.find(customerId) == null) {
+            throw new IllegalArgumentException("No customer " + customerId);
+        }
+        return jobs.phoneIn(customerId, "Referral Code", referralCode).deepCopy();
+    }
+
     public synchronized ObjectNode setJobStatus(long jobId, String status) {
         return jobs.setStatus(jobId, status).deepCopy();
     }
@@ -353,6 +364,10 @@ public final class ServiceTitanSandbox implements AutoCloseable {
                         && (q.get("name") == null || c.path("name").asText().toLowerCase(java.util.Locale.ROOT)
                                 .contains(q.get("name").toLowerCase(java.util.Locale.ROOT))));
             }
+            if ((m = match("^/customers/(\\d+)/contacts$", rest)) != null) {
+                List<ObjectNode> contacts = customers.contactsOf(Long.parseLong(m.group(1)));
+                return contacts == null ? problem(404, "Customer not found", null) : page(contacts, q, x -> true);
+            }
             if ((m = match("^/customers/(\\d+)$", rest)) != null) {
                 ObjectNode c = customers.find(Long.parseLong(m.group(1)));
                 return c == null ? problem(404, "Customer not found", null) : new Reply(200, c);
@@ -423,6 +438,9 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         }
         if ((m = match("^/sandbox/jobs/(\\d+)/credit$", path)) != null && method.equals("POST")) {
             return new Reply(200, creditInvoice(Long.parseLong(m.group(1)), req.path("amount").asText("0.00")));
+        }
+        if ((m = match("^/sandbox/customers/(\\d+)/jobs$", path)) != null && method.equals("POST")) {
+            return new Reply(200, phoneInJob(Long.parseLong(m.group(1)), req.path("referralCode").asText(null)));
         }
         if (path.equals("/sandbox/customers") && method.equals("POST")) {
             return new Reply(200, addCustomer(req.path("name").asText("Customer"), req.path("email").asText(null),

@@ -1,0 +1,195 @@
+package io.referralbridge.qualification;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.referralbridge.campaign.Campaign;
+import io.referralbridge.campaign.Campaigns;
+import io.referralbridge.db.Queries;
+import io.referralbridge.db.Tx;
+import io.referralbridge.lifecycle.ReferralLifecycle;
+import io.referralbridge.lifecycle.Transition;
+import io.referralbridge.servicetitan.ContactValues;
+import io.referralbridge.servicetitan.ServiceTitanClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Referred people who phone the office instead of waiting for the booking: the office books a job directly, with no
+ * booking. A job of the jobs feed with no booking is linked to an open referral of a campaign that matches phone-ins
+ * ({@code match-by}): by the referral code an agent typed into the job's custom field, or by the email or phone of
+ * the job's customer, within the campaign's {@code match-window-days} after joining. A job that fits several referrals
+ * is linked to none and put up for review. The customer's contacts are read outside the page's transaction, once per
+ * new booking-less job; the referrals are found by index.
+ */
+public final class PhoneIns {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PhoneIns.class);
+    // Booked and waiting for its job, or its booking a dead letter (the phone-in rescues it). Not before the booking
+    // is made: that happens within seconds, and a job linked meanwhile would not stop the booking.
+    private static final Set<String> OPEN = Set.of("booked", "failed");
+
+    private final DataSource ds;
+    private final Campaigns campaigns;
+    private final ReferralLifecycle lifecycle;
+    private final String codeField;
+    private final Queries sql = Queries.load("sql/qualification.sql");
+
+    public PhoneIns(DataSource ds, Campaigns campaigns, ReferralLifecycle lifecycle, String codeField) {
+        this.ds = ds;
+        this.campaigns = campaigns;
+        this.lifecycle = lifecycle;
+        this.codeField = codeField;
+    }
+
+    /** A booking-less job and what identifies its customer. */
+    public record Job(long id, String status, String code, Set<String> emails, Set<String> phones) {
+    }
+
+    /** A page's booking-less jobs to match, and the ServiceTitan requests it took to read their customers. */
+    public record Page(List<Job> jobs, int requests) {
+        static final Page NONE = new Page(List.of(), 0);
+    }
+
+    private List<Campaign> matching(String connection) {
+        return campaigns.all().stream().filter(c -> c.connection().equals(connection) && c.matchesPhoneIns())
+                .toList();
+    }
+
+    /** Outside any transaction: the page's booking-less jobs not yet linked, with their customer's contacts. */
+    public Page read(String connection, JsonNode jobs, ServiceTitanClient client) throws Exception {
+        List<Campaign> matching = matching(connection);
+        if (matching.isEmpty()) {
+            return Page.NONE;
+        }
+        Map<Long, JsonNode> bookingLess = new LinkedHashMap<>();
+        for (JsonNode j : jobs) {
+            if (!j.hasNonNull("bookingId") && j.path("id").asLong(0) > 0) {
+                bookingLess.put(j.path("id").asLong(), j); // the latest row of a job wins
+            }
+        }
+        if (bookingLess.isEmpty()) {
+            return Page.NONE;
+        }
+        Set<Long> known = new HashSet<>();
+        boolean anyOpen = Tx.run(ds, tx -> {
+            Object[] ids = bookingLess.keySet().toArray();
+            for (Map<String, Object> r : tx.query(sql.get("jobs-already-known"), connection, tx.array("bigint", ids),
+                    connection, tx.array("bigint", ids))) {
+                known.add(((Number) r.get("job_id")).longValue());
+            }
+            return tx.one(sql.get("any-open-to-match"), connection, tx.array("text",
+                    matching.stream().map(Campaign::id).toArray())) != null;
+        });
+        if (!anyOpen) {
+            return Page.NONE; // nothing to match: no request at all
+        }
+        boolean byContact = matching.stream().anyMatch(c -> c.matchBy().contains("email")
+                || c.matchBy().contains("phone"));
+        Map<Long, JsonNode> contactsOf = new HashMap<>();
+        int requests = 0;
+        List<Job> out = new ArrayList<>();
+        for (JsonNode j : bookingLess.values()) {
+            long id = j.path("id").asLong();
+            if (known.contains(id)) {
+                continue;
+            }
+            Set<String> emails = new HashSet<>();
+            Set<String> phones = new HashSet<>();
+            long customer = j.path("customerId").asLong(0);
+            if (byContact && customer > 0) {
+                JsonNode contacts = contactsOf.get(customer);
+                if (contacts == null) {
+                    contacts = client.customerContacts(customer);
+                    contactsOf.put(customer, contacts);
+                    requests++;
+                }
+                for (JsonNode c : contacts) {
+                    String type = c.path("type").asText();
+                    String value = c.path("value").asText(null);
+                    if (type.equals("Email") && ContactValues.email(value) != null) {
+                        emails.add(ContactValues.email(value));
+                    } else if ((type.equals("Phone") || type.equals("MobilePhone"))
+                            && ContactValues.phone(value) != null) {
+                        phones.add(ContactValues.phone(value));
+                    }
+                }
+            }
+            out.add(new Job(id, j.path("jobStatus").asText(null), codeOf(j), emails, phones));
+        }
+        return new Page(out, requests);
+    }
+
+    private String codeOf(JsonNode job) {
+        for (JsonNode f : job.path("customFields")) {
+            if (codeField.equalsIgnoreCase(f.path("name").asText()) && !f.path("value").asText("").isBlank()) {
+                return f.path("value").asText().trim();
+            }
+        }
+        return null;
+    }
+
+    /** In the page's transaction: each job linked to its one referral, or put up for review. Returns links made. */
+    public int apply(Tx tx, String connection, Page page) throws SQLException {
+        int linked = 0;
+        for (Job job : page.jobs()) {
+            Map<Long, String> found = new LinkedHashMap<>();
+            Map<Long, String> codes = new HashMap<>();
+            if (job.code() != null) {
+                collect(tx.query(sql.get("open-by-code"), connection, job.code()), "code-field", found);
+            }
+            if (!job.emails().isEmpty()) {
+                collect(tx.query(sql.get("open-by-email"), connection, tx.array("text", job.emails().toArray())),
+                        "email", found);
+            }
+            if (!job.phones().isEmpty()) {
+                collect(tx.query(sql.get("open-by-phone"), connection, tx.array("text", job.phones().toArray())),
+                        "phone", found);
+            }
+            if (found.isEmpty() || tx.one(sql.get("job-linked"), connection, job.id()) != null) {
+                continue;
+            }
+            if (found.size() > 1) {
+                List<String> candidates = new ArrayList<>();
+                for (Long id : found.keySet()) {
+                    Map<String, Object> r = tx.one("SELECT code FROM referral WHERE id = ?", id);
+                    candidates.add(r.get("code") + " (" + found.get(id) + ")");
+                }
+                tx.update(sql.get("review-match"), connection, job.id(), String.join(", ", candidates),
+                        String.join(",", new java.util.LinkedHashSet<>(found.values())));
+                LOG.warn("ServiceTitan job {} fits {} open referrals ({}): linked to none, up for review", job.id(),
+                        found.size(), String.join(", ", candidates));
+                continue;
+            }
+            long referralId = found.keySet().iterator().next();
+            String how = found.get(referralId);
+            tx.update(sql.get("set-job"), job.id(), job.status(), referralId);
+            tx.update(sql.get("set-matched-by"), how, referralId);
+            lifecycle.move(tx, referralId, Transition.JOB_MATCHED, "matched by " + how + ": ServiceTitan job "
+                    + job.id() + " (a phone-in, no booking)");
+            linked++;
+        }
+        return linked;
+    }
+
+    /** The open referrals a look-up found, of campaigns that match this way, within their window. */
+    private void collect(List<Map<String, Object>> rows, String how, Map<Long, String> found) {
+        for (Map<String, Object> r : rows) {
+            Campaign c = campaigns.find((String) r.get("campaign_id")).orElse(null);
+            if (c == null || !c.matchBy().contains(how) || !OPEN.contains((String) r.get("state"))
+                    || ((Number) r.get("age_seconds")).doubleValue() > c.matchWindowSeconds()) {
+                continue;
+            }
+            found.putIfAbsent(((Number) r.get("id")).longValue(), how);
+        }
+    }
+}
