@@ -38,10 +38,11 @@ SELECT id, booking_id, job_id, state FROM referral WHERE connection = ? AND job_
 SELECT id, job_id FROM referral WHERE connection = ? AND job_id = ANY (?)
 
 -- name: set-job
--- (job_id, job_status, referral_id): job_status is kept when the change carries none (a booking row)
+-- (job_id, job_status, referral_id, job_id): job_status is kept when the change carries none (a booking row). A
+-- referral matched to a phone-in job keeps that job: its booking, converted later, does not replace it.
 UPDATE referral SET job_id = ?, job_status = coalesce(?, job_status), needs_evaluation = true,
     facts_version = facts_version + 1, updated_at = now()
-WHERE id = ?
+WHERE id = ? AND (matched_by IS NULL OR job_id IS NULL OR job_id = ?)
 
 -- name: upsert-invoices
 -- (connection, invoice_ids[], job_ids[], totals[], balances[], actives[]): one page of the invoices feed, each invoice
@@ -118,28 +119,31 @@ UPDATE referral SET platform_sending = ? WHERE id = ?
 SELECT min(joined_at) AS first_join FROM referral WHERE connection = ?
 
 -- name: jobs-already-known
--- (connection, job_ids[], connection, job_ids[]): jobs linked to a referral or up for review already
+-- (connection, job_ids[]): jobs linked to a referral already (a job up for review is looked at again when it changes:
+-- an agent may have typed the code meanwhile)
 SELECT job_id FROM referral WHERE connection = ? AND job_id = ANY (?)
-UNION SELECT job_id FROM match_review WHERE connection = ? AND job_id = ANY (?)
 
 -- name: any-open-to-match
 -- (connection, campaign_ids[]): is any referral of a phone-in campaign still without a job?
-SELECT 1 AS found FROM referral WHERE connection = ? AND job_id IS NULL AND campaign_id = ANY (?) LIMIT 1
+SELECT 1 AS found FROM referral
+WHERE connection = ? AND job_id IS NULL AND campaign_id = ANY (?) AND state IN ('booked', 'failed') LIMIT 1
 
 -- name: open-by-code
 -- (connection, code)
-SELECT id, campaign_id, state, CAST(extract(EPOCH FROM now() - joined_at) AS DOUBLE PRECISION) AS age_seconds
+SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
 FROM referral WHERE connection = ? AND code = ? AND job_id IS NULL
 
 -- name: open-by-email
--- (connection, emails[])
-SELECT id, campaign_id, state, CAST(extract(EPOCH FROM now() - joined_at) AS DOUBLE PRECISION) AS age_seconds
-FROM referral WHERE connection = ? AND job_id IS NULL AND email_norm = ANY (?)
+-- (connection, emails[] as ServiceTitan has them): normalised by the same function as the referrals'
+SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
+FROM referral WHERE connection = ? AND job_id IS NULL
+  AND email_norm = ANY (SELECT email_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)
 
 -- name: open-by-phone
--- (connection, phones[])
-SELECT id, campaign_id, state, CAST(extract(EPOCH FROM now() - joined_at) AS DOUBLE PRECISION) AS age_seconds
-FROM referral WHERE connection = ? AND job_id IS NULL AND phone_norm = ANY (?)
+-- (connection, phones[] as ServiceTitan has them): normalised by the same function as the referrals'
+SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
+FROM referral WHERE connection = ? AND job_id IS NULL
+  AND phone_norm = ANY (SELECT phone_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)
 
 -- name: job-linked
 -- (connection, job_id)
@@ -148,6 +152,14 @@ SELECT 1 AS linked FROM referral WHERE connection = ? AND job_id = ?
 -- name: set-matched-by
 -- (how, referral_id)
 UPDATE referral SET matched_by = ? WHERE id = ?
+
+-- name: lock-phone-ins
+-- (connection): one page's phone-in matching at a time per connection (an operator's poll can overlap a scheduled one)
+SELECT pg_advisory_xact_lock(hashtext('phone-ins:' || ?))
+
+-- name: reviewed
+-- (connection, job_id): a job up for review that now has its one referral
+DELETE FROM match_review WHERE connection = ? AND job_id = ?
 
 -- name: review-match
 -- (connection, job_id, candidates, matched_by)

@@ -147,7 +147,7 @@ public final class BookingSteps {
             // knew the booking id: take the link from the booking itself.
             if (booking.hasNonNull("jobId")) {
                 long jobId = booking.path("jobId").asLong();
-                tx.update(QUALIFICATION_SQL.get("set-job"), jobId, null, task.referralId());
+                tx.update(QUALIFICATION_SQL.get("set-job"), jobId, null, task.referralId(), jobId);
                 lifecycle.move(tx, task.referralId(), Transition.JOB_CREATED,
                         "ServiceTitan job " + jobId);
             }

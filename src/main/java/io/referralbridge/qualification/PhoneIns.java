@@ -18,7 +18,6 @@ import io.referralbridge.db.Queries;
 import io.referralbridge.db.Tx;
 import io.referralbridge.lifecycle.ReferralLifecycle;
 import io.referralbridge.lifecycle.Transition;
-import io.referralbridge.servicetitan.ContactValues;
 import io.referralbridge.servicetitan.ServiceTitanClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +50,9 @@ public final class PhoneIns {
         this.codeField = codeField;
     }
 
-    /** A booking-less job and what identifies its customer. */
-    public record Job(long id, String status, String code, Set<String> emails, Set<String> phones) {
+    /** A booking-less job (created at {@code createdEpoch}, in seconds) and what identifies its customer. */
+    public record Job(long id, String status, double createdEpoch, String code, Set<String> emails,
+                      Set<String> phones) {
     }
 
     /** A page's booking-less jobs to match, and the ServiceTitan requests it took to read their customers. */
@@ -83,8 +83,8 @@ public final class PhoneIns {
         Set<Long> known = new HashSet<>();
         boolean anyOpen = Tx.run(ds, tx -> {
             Object[] ids = bookingLess.keySet().toArray();
-            for (Map<String, Object> r : tx.query(sql.get("jobs-already-known"), connection, tx.array("bigint", ids),
-                    connection, tx.array("bigint", ids))) {
+            for (Map<String, Object> r : tx.query(sql.get("jobs-already-known"), connection,
+                    tx.array("bigint", ids))) {
                 known.add(((Number) r.get("job_id")).longValue());
             }
             return tx.one(sql.get("any-open-to-match"), connection, tx.array("text",
@@ -109,24 +109,49 @@ public final class PhoneIns {
             if (byContact && customer > 0) {
                 JsonNode contacts = contactsOf.get(customer);
                 if (contacts == null) {
-                    contacts = client.customerContacts(customer);
+                    contacts = contactsOf(client, customer, id);
                     contactsOf.put(customer, contacts);
                     requests++;
                 }
+                // As ServiceTitan has them: the database normalises both sides of the match with one function.
                 for (JsonNode c : contacts) {
                     String type = c.path("type").asText();
-                    String value = c.path("value").asText(null);
-                    if (type.equals("Email") && ContactValues.email(value) != null) {
-                        emails.add(ContactValues.email(value));
-                    } else if ((type.equals("Phone") || type.equals("MobilePhone"))
-                            && ContactValues.phone(value) != null) {
-                        phones.add(ContactValues.phone(value));
+                    String value = c.path("value").asText("");
+                    if (type.equals("Email") && !value.isBlank()) {
+                        emails.add(value);
+                    } else if ((type.equals("Phone") || type.equals("MobilePhone")) && !value.isBlank()) {
+                        phones.add(value);
                     }
                 }
             }
-            out.add(new Job(id, j.path("jobStatus").asText(null), codeOf(j), emails, phones));
+            out.add(new Job(id, j.path("jobStatus").asText(null), createdEpoch(j), codeOf(j), emails, phones));
         }
         return new Page(out, requests);
+    }
+
+    /**
+     * The customer's contacts; none when ServiceTitan no longer has the customer (merged or deleted: 404, or 403), so one
+     * such job does not stop the feed. Other failures fail the cycle, which is tried again.
+     */
+    private static JsonNode contactsOf(ServiceTitanClient client, long customer, long job) throws Exception {
+        try {
+            return client.customerContacts(customer);
+        } catch (org.apache.camel.http.base.HttpOperationFailedException e) {
+            if (e.getStatusCode() != 404 && e.getStatusCode() != 403) {
+                throw e;
+            }
+            LOG.warn("ServiceTitan job {}: its customer {} cannot be read ({}); matched by code only", job, customer,
+                    e.getStatusCode());
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        }
+    }
+
+    private static double createdEpoch(JsonNode job) {
+        try {
+            return java.time.Instant.parse(job.path("createdOn").asText()).toEpochMilli() / 1000.0;
+        } catch (RuntimeException e) {
+            return System.currentTimeMillis() / 1000.0; // no date: taken as new
+        }
     }
 
     private String codeOf(JsonNode job) {
@@ -140,22 +165,29 @@ public final class PhoneIns {
 
     /** In the page's transaction: each job linked to its one referral, or put up for review. Returns links made. */
     public int apply(Tx tx, String connection, Page page) throws SQLException {
+        if (page.jobs().isEmpty()) {
+            return 0;
+        }
+        tx.query(sql.get("lock-phone-ins"), connection); // a job is matched by one transaction at a time
         int linked = 0;
         for (Job job : page.jobs()) {
+            if (tx.one(sql.get("job-linked"), connection, job.id()) != null) {
+                continue;
+            }
+            // The code an agent typed names the referral: it decides alone.
             Map<Long, String> found = new LinkedHashMap<>();
-            Map<Long, String> codes = new HashMap<>();
             if (job.code() != null) {
-                collect(tx.query(sql.get("open-by-code"), connection, job.code()), "code-field", found);
+                collect(tx.query(sql.get("open-by-code"), connection, job.code()), "code-field", job, found);
             }
-            if (!job.emails().isEmpty()) {
+            if (found.isEmpty() && !job.emails().isEmpty()) {
                 collect(tx.query(sql.get("open-by-email"), connection, tx.array("text", job.emails().toArray())),
-                        "email", found);
+                        "email", job, found);
             }
-            if (!job.phones().isEmpty()) {
+            if (found.size() != 1 && !job.phones().isEmpty() && !found.containsValue("code-field")) {
                 collect(tx.query(sql.get("open-by-phone"), connection, tx.array("text", job.phones().toArray())),
-                        "phone", found);
+                        "phone", job, found);
             }
-            if (found.isEmpty() || tx.one(sql.get("job-linked"), connection, job.id()) != null) {
+            if (found.isEmpty()) {
                 continue;
             }
             if (found.size() > 1) {
@@ -172,21 +204,27 @@ public final class PhoneIns {
             }
             long referralId = found.keySet().iterator().next();
             String how = found.get(referralId);
-            tx.update(sql.get("set-job"), job.id(), job.status(), referralId);
-            tx.update(sql.get("set-matched-by"), how, referralId);
-            lifecycle.move(tx, referralId, Transition.JOB_MATCHED, "matched by " + how + ": ServiceTitan job "
-                    + job.id() + " (a phone-in, no booking)");
-            linked++;
+            if (lifecycle.move(tx, referralId, Transition.JOB_MATCHED, "matched by " + how + ": ServiceTitan job "
+                    + job.id() + " (a phone-in, no booking)")) {
+                tx.update(sql.get("set-matched-by"), how, referralId);
+                tx.update(sql.get("set-job"), job.id(), job.status(), referralId, job.id());
+                tx.update(sql.get("reviewed"), connection, job.id());
+                linked++;
+            }
         }
         return linked;
     }
 
-    /** The open referrals a look-up found, of campaigns that match this way, within their window. */
-    private void collect(List<Map<String, Object>> rows, String how, Map<Long, String> found) {
+    /**
+     * The open referrals a look-up found, of campaigns that match this way, whose window holds the job: created after
+     * the person joined (an hour's leeway for the two clocks) and within the campaign's match-window-days.
+     */
+    private void collect(List<Map<String, Object>> rows, String how, Job job, Map<Long, String> found) {
         for (Map<String, Object> r : rows) {
             Campaign c = campaigns.find((String) r.get("campaign_id")).orElse(null);
+            double joined = ((Number) r.get("joined_epoch")).doubleValue();
             if (c == null || !c.matchBy().contains(how) || !OPEN.contains((String) r.get("state"))
-                    || ((Number) r.get("age_seconds")).doubleValue() > c.matchWindowSeconds()) {
+                    || job.createdEpoch() < joined - 3600 || job.createdEpoch() > joined + c.matchWindowSeconds()) {
                 continue;
             }
             found.putIfAbsent(((Number) r.get("id")).longValue(), how);

@@ -270,7 +270,7 @@ public final class ServiceTitanPoller {
             }
             if (b.hasNonNull("jobId") && !Long.valueOf(b.path("jobId").asLong()).equals(r.get("job_id"))) {
                 long jobId = b.path("jobId").asLong();
-                tx.update(sql.get("set-job"), jobId, null, referralId);
+                tx.update(sql.get("set-job"), jobId, null, referralId, jobId);
                 linkJob(tx, referralId, state, jobId);
                 changed = true;
             }
@@ -300,7 +300,8 @@ public final class ServiceTitanPoller {
                 continue;
             }
             long referralId = ((Number) r.get("id")).longValue();
-            tx.update(sql.get("set-job"), job.path("id").asLong(), job.path("jobStatus").asText(null), referralId);
+            tx.update(sql.get("set-job"), job.path("id").asLong(), job.path("jobStatus").asText(null), referralId,
+                    job.path("id").asLong());
             linkJob(tx, referralId, (String) r.get("state"), job.path("id").asLong());
             n++;
         }

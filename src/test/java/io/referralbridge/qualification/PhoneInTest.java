@@ -100,4 +100,22 @@ class PhoneInTest {
         assertEquals("booked", bridge.referral("PI-BOOKING-ONLY").get("state"));
         assertEquals("booked", bridge.referral("PI-LATE").get("state"));
     }
+
+    @Test
+    void theCodeTypedDecidesInAHouseholdAndAVanishedCustomerDoesNotStopTheFeed() {
+        join("PI-HH-1", "hh1@example.com", "+1 918 555 0207", 27);
+        join("PI-HH-2", "hh2@example.com", "+1 918 555 0207", 27);
+        long household = customer("Household", null, "9185550207");
+        long gone = customer("Merged away", "merged@example.com", null);
+        bridge.sandbox.phoneInJob(gone, null);
+        bridge.sandbox.forgetCustomer(gone); // its job is in the feed; reading the customer answers 404
+        bridge.sandbox.phoneInJob(household, "PI-HH-2");
+        bridge.awaitState("PI-HH-2", "job_created");
+        assertEquals("code-field", bridge.referral("PI-HH-2").get("matched_by"));
+        assertEquals("booked", bridge.referral("PI-HH-1").get("state"));
+
+        join("PI-AFTER", "after.gone@example.com", "+1 918 555 0208", 27);
+        bridge.sandbox.phoneInJob(customer("After", "after.gone@example.com", null), null);
+        bridge.awaitState("PI-AFTER", "job_created"); // the feed went on past the vanished customer
+    }
 }

@@ -92,6 +92,11 @@ final class Customers {
         return byId.get(id);
     }
 
+    /** The customer is merged into another or deleted: reading it answers 404 from now on. */
+    void forget(long id) {
+        byId.remove(id);
+    }
+
     Iterable<ObjectNode> all() {
         return byId.values();
     }

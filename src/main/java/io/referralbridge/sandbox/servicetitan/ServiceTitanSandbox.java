@@ -194,6 +194,11 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         return jobs.phoneIn(customerId, "Referral Code", referralCode).deepCopy();
     }
 
+    /** The customer was merged or deleted: it answers 404, while its jobs remain. */
+    public synchronized void forgetCustomer(long customerId) {
+        customers.forget(customerId);
+    }
+
     public synchronized ObjectNode setJobStatus(long jobId, String status) {
         return jobs.setStatus(jobId, status).deepCopy();
     }
