@@ -137,13 +137,13 @@ FROM referral WHERE connection = ? AND code = ? AND job_id IS NULL
 -- (connection, emails[] as ServiceTitan has them): normalised by the same function as the referrals'
 SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
 FROM referral WHERE connection = ? AND job_id IS NULL
-  AND email_norm = ANY (SELECT email_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)
+  AND email_norm = ANY (ARRAY(SELECT email_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)) -- one array: by index
 
 -- name: open-by-phone
 -- (connection, phones[] as ServiceTitan has them): normalised by the same function as the referrals'
 SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
 FROM referral WHERE connection = ? AND job_id IS NULL
-  AND phone_norm = ANY (SELECT phone_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)
+  AND phone_norm = ANY (ARRAY(SELECT phone_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)) -- one array: by index
 
 -- name: job-linked
 -- (connection, job_id)

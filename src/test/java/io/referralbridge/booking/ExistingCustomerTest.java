@@ -30,17 +30,8 @@ class ExistingCustomerTest {
     private static Map<String, String> settings() {
         Map<String, String> p = new java.util.HashMap<>();
         p.put("bridge.campaigns", "17,18,19,20,21,22,23");
-        for (String id : List.of("22", "23")) {
-            p.put("bridge.campaign." + id + ".booking-provider", "42");
-            p.put("bridge.campaign." + id + ".source", "Referral program");
-            p.put("bridge.campaign." + id + ".summary", "Referral");
-            p.put("bridge.campaign." + id + ".is-first-time-client", "true");
-            p.put("bridge.campaign." + id + ".qualification", "job_status");
-            p.put("bridge.campaign." + id + ".qualify-statuses", "Completed");
-        }
-        p.put("bridge.campaign.22.existing-customer", "book-not-eligible");
-        p.put("bridge.campaign.23.existing-customer", "skip");
-        return p;
+        BridgeUnderTest.campaign(p, "22", "qualification", "job_status", "existing-customer", "book-not-eligible");
+        return BridgeUnderTest.campaign(p, "23", "qualification", "job_status", "existing-customer", "skip");
     }
 
     /** The platform's webhook for this person; each test's people have their own email and phone. */

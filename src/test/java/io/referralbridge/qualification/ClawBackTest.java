@@ -1,7 +1,6 @@
 package io.referralbridge.qualification;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 import io.referralbridge.sandbox.Fault;
@@ -28,18 +27,9 @@ class ClawBackTest {
     private static Map<String, String> settings() {
         Map<String, String> p = new java.util.HashMap<>();
         p.put("bridge.campaigns", "17,18,19,20,21,24,25,26");
-        for (String id : List.of("24", "25", "26")) {
-            p.put("bridge.campaign." + id + ".booking-provider", "42");
-            p.put("bridge.campaign." + id + ".source", "Referral program");
-            p.put("bridge.campaign." + id + ".summary", "Referral");
-            p.put("bridge.campaign." + id + ".is-first-time-client", "true");
-            p.put("bridge.campaign." + id + ".qualification", "job_status");
-        }
-        p.put("bridge.campaign.24.hold-days", "0.00005");
-        p.put("bridge.campaign.25.qualification", "revenue");
-        p.put("bridge.campaign.25.revenue-min-total", "500.00");
-        p.put("bridge.campaign.26.clawback-days", "0.00002");
-        return p;
+        BridgeUnderTest.campaign(p, "24", "qualification", "job_status", "hold-days", "0.00005");
+        BridgeUnderTest.campaign(p, "25", "qualification", "revenue", "revenue-min-total", "500.00");
+        return BridgeUnderTest.campaign(p, "26", "qualification", "job_status", "clawback-days", "0.00002");
     }
 
     @org.junit.jupiter.api.AfterEach

@@ -26,14 +26,8 @@ class PhoneInTest {
     private static Map<String, String> settings() {
         Map<String, String> p = new java.util.HashMap<>();
         p.put("bridge.campaigns", "17,18,19,20,21,27");
-        p.put("bridge.campaign.27.booking-provider", "42");
-        p.put("bridge.campaign.27.source", "Referral program");
-        p.put("bridge.campaign.27.summary", "Referral");
-        p.put("bridge.campaign.27.is-first-time-client", "true");
-        p.put("bridge.campaign.27.qualification", "job_status");
-        p.put("bridge.campaign.27.match-by", "booking, email, phone, code-field");
-        p.put("bridge.campaign.27.match-window-days", "30");
-        return p;
+        return BridgeUnderTest.campaign(p, "27", "qualification", "job_status",
+                "match-by", "booking, email, phone, code-field", "match-window-days", "30");
     }
 
     private static void join(String code, String email, String phone, int campaign) {

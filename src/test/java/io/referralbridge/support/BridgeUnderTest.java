@@ -161,10 +161,7 @@ public final class BridgeUnderTest implements AutoCloseable {
         // One campaign per qualification option (17, from application.properties, is job_status Completed).
         p.put("bridge.campaigns", "17,18,19,20,21");
         for (String id : List.of("18", "19", "20", "21")) {
-            p.put("bridge.campaign." + id + ".booking-provider", "42");
-            p.put("bridge.campaign." + id + ".source", "Referral program");
-            p.put("bridge.campaign." + id + ".summary", "Referral");
-            p.put("bridge.campaign." + id + ".is-first-time-client", "true");
+            campaign(p, id);
         }
         p.put("bridge.campaign.18.qualification", "booking_becomes_job");
         p.put("bridge.campaign.19.qualification", "revenue");
@@ -174,6 +171,22 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("bridge.campaign.21.qualification", "job_status");
         p.put("bridge.campaign.21.qualify-statuses", "Completed");
         p.put("bridge.campaign.21.review", "true");
+        return p;
+    }
+
+    /**
+     * Settings of a test campaign booked through provider 42, with its own rules ("qualification", "job_status", ...
+     * in pairs, keys without the campaign prefix).
+     */
+    public static Map<String, String> campaign(Map<String, String> p, String id, String... rules) {
+        String prefix = "bridge.campaign." + id + ".";
+        p.put(prefix + "booking-provider", "42");
+        p.put(prefix + "source", "Referral program");
+        p.put(prefix + "summary", "Referral");
+        p.put(prefix + "is-first-time-client", "true");
+        for (int i = 0; i + 1 < rules.length; i += 2) {
+            p.put(prefix + rules[i], rules[i + 1]);
+        }
         return p;
     }
 
