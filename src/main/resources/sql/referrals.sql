@@ -78,3 +78,14 @@ UPDATE referral SET customer_id = ? WHERE id = ?
 -- name: customer-of
 -- (referral_id)
 SELECT customer_id FROM referral WHERE id = ?
+
+-- name: job-of
+-- (referral_id)
+SELECT job_id FROM referral WHERE id = ?
+
+-- name: owe-referrer-write
+-- (referral_id, campaign_ids[]): a referral with a job whose campaign writes referrer data to ServiceTitan: one task,
+-- ever (a later job change does not write again)
+INSERT INTO outbox (kind, referral_id)
+SELECT 'write_referrer', id FROM referral WHERE id = ? AND job_id IS NOT NULL AND campaign_id = ANY (?)
+ON CONFLICT (kind, referral_id) DO NOTHING

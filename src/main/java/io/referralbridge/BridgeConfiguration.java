@@ -156,18 +156,22 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
         r.bind("wakeUp", wakeUp);
-        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mapper,
-                platform.mode().equals("api")));
         List<ServiceTitanClient> clients = new ArrayList<>();
         for (ServiceTitanConnection connection : connections) {
             clients.add(new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock, metrics));
         }
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
+        io.referralbridge.referrer.ReferrerInServiceTitan referrer = new io.referralbridge.referrer.ReferrerInServiceTitan(
+                db.dataSource(), referrals, lifecycle, outbox, campaigns,
+                new io.referralbridge.campaign.ReferrerData(s), serviceTitan, json);
+        r.bind("referrerInServiceTitan", referrer);
+        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mapper,
+                platform.mode().equals("api"), referrer));
         ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, lifecycle, metrics,
                 s.getIntAtLeast("bridge.poll.invoice-retention-days", 1), exportStart,
                 new io.referralbridge.qualification.PhoneIns(db.dataSource(), campaigns, lifecycle,
-                        s.required("bridge.match.code-field")));
+                        s.required("bridge.match.code-field"), referrer), referrer);
         r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
@@ -177,7 +181,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         }
         QuartzCluster.configure(context, quartz, db.dataSource());
         // Bound, not added: camel-main then adds it with the YAML routes, after their route configurations.
-        r.bind("connectionRoutes", new ConnectionRoutes(connections));
+        r.bind("connectionRoutes", new ConnectionRoutes(connections, referrer.anyWrites()));
         List<String> triggers = connections.stream().map(c -> ConnectionRoutes.pollTrigger(c.name())).toList();
         context.addStartupListener(new org.apache.camel.StartupListener() {
             @Override
@@ -188,6 +192,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
             @Override
             public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) throws Exception {
                 QuartzCluster.removeStaleTriggers(ctx, triggers);
+                checkCustomFields(referrer);
             }
         });
         r.bind("qualification", new Qualification(db.dataSource(), lifecycle, outbox, campaigns,
@@ -223,7 +228,24 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 yield provider != null && serviceTitan.get(task.queue()).answersBookings(provider);
             }
             case NOTIFY_PLATFORM -> platform.answers(exchange.getProperty(ReferralPlatformClient.CODE, String.class));
+            case WRITE_REFERRER -> serviceTitan.get(task.queue()).answersCustomers();
         };
+    }
+
+    /**
+     * The custom fields the campaigns write must exist in ServiceTitan: a missing one stops startup with its name. If
+     * ServiceTitan cannot be asked now (an outage), startup goes on: each write checks the names again, and a missing
+     * one is then a dead letter naming it.
+     */
+    private static void checkCustomFields(io.referralbridge.referrer.ReferrerInServiceTitan referrer) {
+        try {
+            referrer.checkCustomFields();
+        } catch (io.referralbridge.config.ConfigurationException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("Could not read ServiceTitan's customer custom fields to check the campaigns' customer-fields "
+                    + "({}); each write checks them instead", e.toString());
+        }
     }
 
     /**

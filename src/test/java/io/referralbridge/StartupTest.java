@@ -194,6 +194,22 @@ class StartupTest {
     }
 
     @Test
+    void aCustomerFieldServiceTitanDoesNotHaveStopsStartupWithItsName() {
+        try (var sandbox = BridgeUnderTest.startServiceTitanSandbox()) {
+            Map<String, String> p = BridgeUnderTest.testProperties(sandbox.baseUrl(), TestDatabase.newDatabase(),
+                    org.apache.camel.test.AvailablePortFinder.getNextAvailable());
+            p.put("bridge.campaign.17.customer-fields", "referrer-name=Referred By, referral-link=Referal Link");
+            String message = startupError("dev", p).getMessage();
+            assertTrue(message.contains("no customer custom field named 'Referal Link'")
+                    && message.contains("bridge.campaign.17.customer-fields") && message.contains("Referral Link"),
+                    message);
+        }
+        assertTrue(startupErrorWith("bridge.campaign.17.customer-fields", "referrer-phone=Phone")
+                .contains("bridge.campaign.17.customer-fields"));
+        assertTrue(startupErrorWith("servicetitan.application-guid", "my-app").contains("servicetitan.application-guid"));
+    }
+
+    @Test
     void intakeWithoutWriters() {
         assertEquals("Invalid setting 'bridge.intake.writers' = '0': expected at least 1",
                 startupErrorWith("bridge.intake.writers", "0"));

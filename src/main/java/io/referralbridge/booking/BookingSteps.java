@@ -44,13 +44,16 @@ public final class BookingSteps {
     private final Campaigns campaigns;
     private final BookingMapper mapper;
     private final boolean platformTakesNotQualified;
+    private final io.referralbridge.referrer.ReferrerInServiceTitan referrer;
 
     /**
      * {@code platformTakesNotQualified}: the platform can be told {@code qualified:false} (its API can; an inbound
      * webhook, which carries only a code, cannot).
      */
     public BookingSteps(DataSource ds, ReferralStore referrals, ReferralLifecycle lifecycle, Outbox outbox,
-                        Campaigns campaigns, BookingMapper mapper, boolean platformTakesNotQualified) {
+                        Campaigns campaigns, BookingMapper mapper, boolean platformTakesNotQualified,
+                        io.referralbridge.referrer.ReferrerInServiceTitan referrer) {
+        this.referrer = referrer;
         this.platformTakesNotQualified = platformTakesNotQualified;
         this.lifecycle = lifecycle;
         this.ds = ds;
@@ -150,6 +153,7 @@ public final class BookingSteps {
                 tx.update(QUALIFICATION_SQL.get("set-job"), jobId, null, task.referralId(), jobId);
                 lifecycle.move(tx, task.referralId(), Transition.JOB_CREATED,
                         "ServiceTitan job " + jobId);
+                referrer.owe(tx, task.queue(), task.referralId());
             }
             // The decision kept before the create (by this attempt, or by the one whose answer was lost).
             Long customerId = (Long) tx.one(REFERRAL_SQL.get("customer-of"), task.referralId()).get("customer_id");

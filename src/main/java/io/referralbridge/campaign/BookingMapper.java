@@ -30,11 +30,7 @@ public final class BookingMapper {
     private final JsonPointer state;
     private final JsonPointer zip;
     private final String country;
-    private final JsonPointer referrerFirstName;
-    private final JsonPointer referrerLastName;
-    private final JsonPointer referrerEmail;
-    private final JsonPointer campaignName;
-    private final JsonPointer referralLink;
+    private final ReferrerData referrer;
 
     public BookingMapper(ObjectMapper json, PlatformFields fields, Settings s) {
         this.json = json;
@@ -45,11 +41,7 @@ public final class BookingMapper {
         this.state = pointer(s, "state", "/data/fields/state");
         this.zip = pointer(s, "zip", "/data/fields/zip");
         this.country = s.required("bridge.booking.country");
-        this.referrerFirstName = pointer(s, "referrer-first-name", "/data/referred_by/first_name");
-        this.referrerLastName = pointer(s, "referrer-last-name", "/data/referred_by/last_name");
-        this.referrerEmail = pointer(s, "referrer-email", "/data/referred_by/email");
-        this.campaignName = pointer(s, "campaign-name", "/data/campaign/name");
-        this.referralLink = pointer(s, "referral-link", "/data/referral_link");
+        this.referrer = new ReferrerData(s);
     }
 
     private static JsonPointer pointer(Settings s, String name, String defaultValue) {
@@ -104,12 +96,7 @@ public final class BookingMapper {
         List<String> lines = new ArrayList<>();
         lines.add(firstOf(payload, campaign.summaryField(), campaign.summaryDefault(), "summary", code));
         for (SummaryExtra extra : campaign.summaryExtras()) {
-            String value = switch (extra) {
-                case REFERRER_NAME -> join(text(payload, referrerFirstName), text(payload, referrerLastName));
-                case REFERRER_EMAIL -> text(payload, referrerEmail);
-                case CAMPAIGN_NAME -> text(payload, campaignName);
-                case REFERRAL_LINK -> text(payload, referralLink);
-            };
+            String value = referrer.value(extra.key(), code, payload);
             if (value != null) {
                 lines.add(extra.label() + ": " + limit(value, MAX_LINE));
             }

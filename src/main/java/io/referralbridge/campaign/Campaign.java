@@ -8,7 +8,8 @@ import com.fasterxml.jackson.core.JsonPointer;
  * How one referral campaign becomes ServiceTitan bookings. Required: a booking provider, a source and a summary (each
  * from a field of the webhook or a default), and whether a referral is a first-time client; {@code existingCustomer} is
  * what becomes of a person ServiceTitan already has as a customer. {@code connection} names the
- * ServiceTitan tenant connection its referrals are booked in and polled from.
+ * ServiceTitan tenant connection its referrals are booked in and polled from. {@code customerFields} names, per
+ * referrer value ({@link ReferrerData#KEYS}), the ServiceTitan customer custom field that receives it.
  */
 public record Campaign(
         String id,
@@ -29,7 +30,8 @@ public record Campaign(
         long matchWindowSeconds,
         List<SummaryExtra> summaryExtras,
         Qualification qualification,
-        String connection) {
+        String connection,
+        java.util.Map<String, String> customerFields) {
 
     /** How a job finds this campaign's referrals: its booking, and for phone-ins email, phone or code-field. */
     public static final java.util.Set<String> MATCH_BY = java.util.Set.of("booking", "email", "phone", "code-field");

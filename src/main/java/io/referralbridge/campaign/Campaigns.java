@@ -141,7 +141,28 @@ public final class Campaigns {
                 days(s, id, p, "match-window-days"),
                 List.copyOf(extras),
                 qualification(s, id, p),
-                connection.name());
+                connection.name(),
+                customerFields(s, id, p));
+    }
+
+    /**
+     * {@code customer-fields = referrer-name=Referred By, referral-link=Referral Link}: which ServiceTitan customer
+     * custom field (by its name) receives which referrer value; the campaign's own, or every campaign's default.
+     */
+    static Map<String, String> customerFields(Settings s, String id, String p) {
+        String key = s.optional(p + "customer-fields").isPresent() ? p + "customer-fields"
+                : "bridge.campaigns.customer-fields";
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String pair : s.getList(key)) {
+            int eq = pair.indexOf('=');
+            String value = eq < 0 ? pair.trim() : pair.substring(0, eq).trim();
+            String field = eq < 0 ? "" : pair.substring(eq + 1).trim();
+            if (!ReferrerData.KEYS.contains(value) || field.isEmpty()) {
+                throw invalid(id, key, pair, "value=Custom Field Name pairs, the value one of " + ReferrerData.KEYS);
+            }
+            out.put(value, field);
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     static Campaign.Qualification qualification(Settings s, String id, String p) {

@@ -37,6 +37,14 @@ public final class ReferralLifecycle {
         return move(tx, referralId, t, null, cause);
     }
 
+    /** A history line with no move (something done for the referral that its state does not show). */
+    public void note(Tx tx, long referralId, String cause) throws SQLException {
+        Map<String, Object> row = tx.one(sql.get("lock-state"), referralId);
+        if (row != null) {
+            tx.update(sql.get("insert-history"), referralId, row.get("state"), row.get("state"), cause);
+        }
+    }
+
     /**
      * Makes the move if the referral is in a state it is allowed from (the row locked meanwhile); false, and nothing
      * written, otherwise. {@code bookingId}, when given, is stored with it.

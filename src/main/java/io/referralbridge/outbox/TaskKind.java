@@ -6,7 +6,9 @@ public enum TaskKind {
     /** Book the referral in ServiceTitan (queue: its ServiceTitan connection). */
     CREATE_BOOKING("create_booking"),
     /** Tell the referral platform the referral qualified (queue: the platform). */
-    NOTIFY_PLATFORM("notify_platform");
+    NOTIFY_PLATFORM("notify_platform"),
+    /** Write who referred the customer to its ServiceTitan customer and job (queue: its ServiceTitan connection). */
+    WRITE_REFERRER("write_referrer");
 
     private final String id;
 

@@ -41,9 +41,12 @@ public final class PhoneIns {
     private final Campaigns campaigns;
     private final ReferralLifecycle lifecycle;
     private final String codeField;
+    private final io.referralbridge.referrer.ReferrerInServiceTitan referrer;
     private final Queries sql = Queries.load("sql/qualification.sql");
 
-    public PhoneIns(DataSource ds, Campaigns campaigns, ReferralLifecycle lifecycle, String codeField) {
+    public PhoneIns(DataSource ds, Campaigns campaigns, ReferralLifecycle lifecycle, String codeField,
+                    io.referralbridge.referrer.ReferrerInServiceTitan referrer) {
+        this.referrer = referrer;
         this.ds = ds;
         this.campaigns = campaigns;
         this.lifecycle = lifecycle;
@@ -209,6 +212,7 @@ public final class PhoneIns {
                 tx.update(sql.get("set-matched-by"), how, referralId);
                 tx.update(sql.get("set-job"), job.id(), job.status(), referralId, job.id());
                 tx.update(sql.get("reviewed"), connection, job.id());
+                referrer.owe(tx, connection, referralId);
                 linked++;
             }
         }

@@ -45,6 +45,7 @@ public final class ServiceTitanPoller {
     private final int invoiceRetentionDays;
     private final java.time.Instant exportStart;
     private final PhoneIns phoneIns;
+    private final io.referralbridge.referrer.ReferrerInServiceTitan referrer;
 
     /**
      * {@code exportStart}: where a feed with no stored position starts (null: at the first referral's join time, or
@@ -52,7 +53,9 @@ public final class ServiceTitanPoller {
      */
     public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralLifecycle lifecycle,
                               io.referralbridge.ops.BridgeMetrics metrics, int invoiceRetentionDays,
-                              java.time.Instant exportStart, PhoneIns phoneIns) {
+                              java.time.Instant exportStart, PhoneIns phoneIns,
+                              io.referralbridge.referrer.ReferrerInServiceTitan referrer) {
+        this.referrer = referrer;
         this.exportStart = exportStart;
         this.phoneIns = phoneIns;
         this.invoiceRetentionDays = invoiceRetentionDays;
@@ -271,7 +274,7 @@ public final class ServiceTitanPoller {
             if (b.hasNonNull("jobId") && !Long.valueOf(b.path("jobId").asLong()).equals(r.get("job_id"))) {
                 long jobId = b.path("jobId").asLong();
                 tx.update(sql.get("set-job"), jobId, null, referralId, jobId);
-                linkJob(tx, referralId, state, jobId);
+                linkJob(tx, connection, referralId, state, jobId);
                 changed = true;
             }
             n += changed ? 1 : 0;
@@ -302,7 +305,7 @@ public final class ServiceTitanPoller {
             long referralId = ((Number) r.get("id")).longValue();
             tx.update(sql.get("set-job"), job.path("id").asLong(), job.path("jobStatus").asText(null), referralId,
                     job.path("id").asLong());
-            linkJob(tx, referralId, (String) r.get("state"), job.path("id").asLong());
+            linkJob(tx, connection, referralId, (String) r.get("state"), job.path("id").asLong());
             n++;
         }
         return n;
@@ -346,10 +349,12 @@ public final class ServiceTitanPoller {
         return n;
     }
 
-    private void linkJob(Tx tx, long referralId, String state, long jobId) throws Exception {
+    /** A referral has its job: the move, and its referrer owed to ServiceTitan (if its campaign writes one). */
+    private void linkJob(Tx tx, String connection, long referralId, String state, long jobId) throws Exception {
         if (state.equals("booked")) {
             lifecycle.move(tx, referralId, Transition.JOB_CREATED, "ServiceTitan job " + jobId);
         }
+        referrer.owe(tx, connection, referralId);
     }
 
     /** ServiceTitan sends money as strings ("1250.00"): exact decimals, never floating point. */

@@ -8,15 +8,20 @@ import org.apache.camel.builder.RouteBuilder;
 
 /**
  * Makes each configured ServiceTitan connection's routes from the route templates in
- * {@code routes/servicetitan-connection.camel.yaml}: its poll and its booking queue. In Java only because their number
+ * {@code routes/servicetitan-connection.camel.yaml}: its poll, its booking queue and (when a campaign writes referrer
+ * data) its referrer-write queue. In Java only because their number
  * follows the configuration; the routes themselves are in the YAML.
  */
 public final class ConnectionRoutes extends RouteBuilder implements Ordered {
 
     private final List<ServiceTitanConnection> connections;
 
-    public ConnectionRoutes(List<ServiceTitanConnection> connections) {
+    private final boolean referrerWrites;
+
+    /** {@code referrerWrites}: some campaign writes referrer data to ServiceTitan (a queue worker per connection). */
+    public ConnectionRoutes(List<ServiceTitanConnection> connections, boolean referrerWrites) {
         this.connections = connections;
+        this.referrerWrites = referrerWrites;
     }
 
     /** The route id of a connection's poll, also its Quartz trigger name (group {@link QuartzCluster#GROUP}). */
@@ -29,8 +34,14 @@ public final class ConnectionRoutes extends RouteBuilder implements Ordered {
         for (ServiceTitanConnection c : connections) {
             templatedRoute("servicetitan-poll").routeId(pollTrigger(c.name()))
                     .parameter("connection", c.name()).parameter("trigger", c.pollTrigger());
-            templatedRoute("booking-outbox").routeId("booking-outbox-" + c.name())
-                    .parameter("connection", c.name());
+            templatedRoute("connection-queue").routeId("booking-outbox-" + c.name())
+                    .parameter("connection", c.name()).parameter("kind", "create_booking")
+                    .parameter("task", "direct:create-booking");
+            if (referrerWrites) {
+                templatedRoute("connection-queue").routeId("referrer-outbox-" + c.name())
+                        .parameter("connection", c.name()).parameter("kind", "write_referrer")
+                        .parameter("task", "direct:write-referrer");
+            }
         }
     }
 

@@ -102,6 +102,19 @@ public final class ServiceTitanClient {
         }
     }
 
+    /** Whether ServiceTitan answers a plain read of customers (the probe of the referrer-write queue). */
+    public boolean answersCustomers() {
+        try {
+            get("/crm/v2/tenant/" + conn.tenantId() + "/customers", params("pageSize", "1"));
+            return true;
+        } catch (HttpOperationFailedException e) {
+            int s = e.getStatusCode();
+            return s < 500 && s != 429 && s != 408;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private String bookingsPath(long bookingProvider) {
         return "/crm/v2/tenant/" + conn.tenantId() + "/booking-provider/" + bookingProvider + "/bookings";
     }
@@ -146,6 +159,49 @@ public final class ServiceTitanClient {
     public JsonNode customerContacts(long customerId) throws Exception {
         return get("/crm/v2/tenant/" + conn.tenantId() + "/customers/" + customerId + "/contacts",
                 params("pageSize", "50")).path("data");
+    }
+
+    // ---- referrer data kept in ServiceTitan (custom fields, externalData) ----
+
+    private volatile Map<String, Long> customFieldTypes;
+
+    /** Before the read of a job (its customer): GET the job. */
+    public void jobRequest(Exchange exchange, long jobId) {
+        request(exchange, "GET", "/jpm/v2/tenant/" + conn.tenantId() + "/jobs/" + jobId, null, null);
+    }
+
+    public void patchCustomerRequest(Exchange exchange, long customerId, JsonNode patch) {
+        request(exchange, "PATCH", "/crm/v2/tenant/" + conn.tenantId() + "/customers/" + customerId, null, patch);
+    }
+
+    public void patchJobRequest(Exchange exchange, long jobId, JsonNode patch) {
+        request(exchange, "PATCH", "/jpm/v2/tenant/" + conn.tenantId() + "/jobs/" + jobId, null, patch);
+    }
+
+    /**
+     * The tenant's customer custom-field definitions, name -> type id: read once and kept ({@code reread}: read again,
+     * after a name was not found). Active ones only.
+     */
+    public Map<String, Long> customerCustomFields(boolean reread) throws Exception {
+        Map<String, Long> types = customFieldTypes;
+        if (types != null && !reread) {
+            return types;
+        }
+        Map<String, Long> read = new LinkedHashMap<>();
+        for (int page = 1; page <= 100; page++) {
+            JsonNode answer = get("/crm/v2/tenant/" + conn.tenantId() + "/customers/custom-fields",
+                    params("page", String.valueOf(page), "pageSize", "200"));
+            for (JsonNode f : answer.path("data")) {
+                if (f.path("active").asBoolean(true) && f.hasNonNull("name")) {
+                    read.putIfAbsent(f.path("name").asText(), f.path("id").asLong());
+                }
+            }
+            if (!answer.path("hasMore").asBoolean(false)) {
+                break;
+            }
+        }
+        customFieldTypes = java.util.Collections.unmodifiableMap(read);
+        return customFieldTypes;
     }
 
     // ---- export feeds (incremental sync) ----

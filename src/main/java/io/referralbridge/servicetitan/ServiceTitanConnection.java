@@ -12,12 +12,13 @@ import io.referralbridge.config.Settings;
 /**
  * One ServiceTitan tenant as the bridge reaches it. Production and the sandbox differ only in these values. Each
  * connection has its own token, request pace, poll schedule and continuation tokens, and serves its own campaigns.
+ * {@code applicationGuid} scopes the externalData the bridge writes on the tenant's jobs and customers.
  */
 public record ServiceTitanConnection(String name, String authUrl, String apiUrl, String tenantId, String appKey,
                                      String clientId, String clientSecret, int refreshMarginSeconds,
                                      int connectTimeoutMs, int responseTimeoutMs, double maxRequestsPerSecond,
                                      String pollTrigger, List<String> campaigns, String bookingProvider,
-                                     boolean includeRecentChanges) {
+                                     boolean includeRecentChanges, String applicationGuid) {
 
     /** The name of the single connection configured with plain {@code servicetitan.*} settings. */
     public static final String DEFAULT = "default";
@@ -70,7 +71,21 @@ public record ServiceTitanConnection(String name, String authUrl, String apiUrl,
                 // The single default connection serves every campaign.
                 name.equals(DEFAULT) ? s.getList("bridge.campaigns") : s.getList(p + "campaigns"),
                 s.optional(p + "booking-provider").orElse(null),
-                Settings.parseBoolean(p + "include-recent-changes", shared(s, p, "include-recent-changes")));
+                Settings.parseBoolean(p + "include-recent-changes", shared(s, p, "include-recent-changes")),
+                guid(p + "application-guid", s.optional(p + "application-guid")
+                        .or(() -> s.optional("servicetitan.application-guid")).orElse(null)));
+    }
+
+    /** The GUID under which the bridge's externalData is kept on jobs and customers (null: none written). */
+    private static String guid(String key, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return java.util.UUID.fromString(value.trim()).toString();
+        } catch (IllegalArgumentException e) {
+            throw Settings.invalid(key, value, "a GUID such as 0f8fad5b-d9cb-469f-a165-70867728950e");
+        }
     }
 
     /**

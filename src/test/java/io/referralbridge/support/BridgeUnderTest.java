@@ -153,6 +153,9 @@ public final class BridgeUnderTest implements AutoCloseable {
         p.put("bridge.retry.initial-delay-ms", "50");
         p.put("bridge.retry.max-delay-ms", "3000");
         p.put("bridge.sandbox.platform.enabled", "false");
+        // The dev profile's referrer write-back is off unless a test turns it on (ReferrerInServiceTitanTest).
+        p.put("bridge.campaign.17.customer-fields", "");
+        p.put("servicetitan.application-guid", "");
         p.put("platform.api-key", PLATFORM_KEY);
         p.put("platform.include-milestone", "true");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=200");
@@ -363,6 +366,12 @@ public final class BridgeUnderTest implements AutoCloseable {
             m.put(t, count(t));
         }
         return m;
+    }
+
+    /** The causes in a referral's history, oldest first. */
+    public List<Object> history(String code) {
+        return query("SELECT h.cause FROM referral_history h JOIN referral r ON r.id = h.referral_id WHERE r.code = ? "
+                + "ORDER BY h.id", code).stream().map(r -> r.get("cause")).toList();
     }
 
     public Map<String, Object> referral(String code) {

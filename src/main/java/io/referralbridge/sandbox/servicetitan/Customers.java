@@ -92,6 +92,70 @@ final class Customers {
         return byId.get(id);
     }
 
+    /** The tenant's customer custom-field definitions (what an office sets up for its referral program). */
+    static final List<String[]> CUSTOM_FIELDS = List.of(
+            new String[] {"9101", "Referred By", "Text"},
+            new String[] {"9102", "Referrer Email", "Text"},
+            new String[] {"9103", "Referral Campaign", "Text"},
+            new String[] {"9104", "Referral Link", "Text"},
+            new String[] {"9105", "Referral Code", "Text"},
+            new String[] {"9106", "Preferred Technician", "Text"});
+
+    List<ObjectNode> customFieldTypes() {
+        List<ObjectNode> out = new ArrayList<>();
+        for (String[] f : CUSTOM_FIELDS) {
+            ObjectNode t = records.newObject();
+            t.put("id", Long.parseLong(f[0]));
+            t.put("name", f[1]);
+            t.put("dataType", f[2]);
+            t.putArray("dataTypeOptions");
+            t.put("createdOn", "2024-01-15T00:00:00Z");
+            t.put("modifiedOn", "2024-01-15T00:00:00Z");
+            out.add(t);
+        }
+        return out;
+    }
+
+    /**
+     * {@code PATCH /customers/{id}}: custom field values by {@code typeId} (an unknown type is a 400), externalData by
+     * application GUID; other fields as given. Null for an unknown customer.
+     */
+    ObjectNode patch(long id, JsonNode request) {
+        ObjectNode c = byId.get(id);
+        if (c == null) {
+            return null;
+        }
+        if (request.has("customFields")) {
+            if (!request.path("customFields").isArray()) {
+                throw ExternalData.invalid("customFields", "The customFields field must be an array.");
+            }
+            for (JsonNode f : request.path("customFields")) {
+                String[] type = CUSTOM_FIELDS.stream().filter(t -> t[0].equals(f.path("typeId").asText()))
+                        .findFirst().orElseThrow(() -> ExternalData.invalid("customFields.typeId",
+                                "Custom field type " + f.path("typeId").asText() + " does not exist."));
+                com.fasterxml.jackson.databind.node.ArrayNode values = c.withArray("customFields");
+                for (int i = values.size() - 1; i >= 0; i--) {
+                    if (values.get(i).path("typeId").asText().equals(type[0])) {
+                        values.remove(i);
+                    }
+                }
+                values.addObject().put("typeId", Long.parseLong(type[0])).put("name", type[1])
+                        .put("value", f.path("value").asText(""));
+            }
+        }
+        if (request.has("externalData")) {
+            ExternalData.patch(c, request.path("externalData"));
+        }
+        for (String field : List.of("name", "doNotMail", "doNotService", "active")) {
+            if (request.has(field)) {
+                c.set(field, request.get(field));
+            }
+        }
+        c.put("modifiedOn", records.now());
+        records.changed("customer", null, c);
+        return c;
+    }
+
     /** The customer is merged into another or deleted: reading it answers 404 from now on. */
     void forget(long id) {
         byId.remove(id);

@@ -44,9 +44,9 @@ final class ExportFeeds {
     /** A record changed: it appears in its feed (or waits, while that feed is held). */
     void record(String feed, ObjectNode entity) {
         if (heldFeeds.contains(feed)) {
-            held.add(new Change(0, feed, entity.deepCopy()));
+            held.add(new Change(0, feed, ExternalData.answer(entity, null)));
         } else {
-            append(feed, entity.deepCopy());
+            append(feed, ExternalData.answer(entity, null));
         }
     }
 

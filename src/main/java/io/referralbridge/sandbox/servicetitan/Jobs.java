@@ -99,6 +99,23 @@ final class Jobs {
         return byId.get(id);
     }
 
+    /** {@code PATCH /jobs/{id}}: here, its externalData (and summary). Null for an unknown job. */
+    ObjectNode patch(long id, com.fasterxml.jackson.databind.JsonNode request) {
+        ObjectNode j = byId.get(id);
+        if (j == null) {
+            return null;
+        }
+        if (request.has("externalData")) {
+            ExternalData.patch(j, request.path("externalData"));
+        }
+        if (request.hasNonNull("summary")) {
+            j.put("summary", request.path("summary").asText());
+        }
+        j.put("modifiedOn", records.now());
+        records.changed("job", "jobs", j); // a changed job shows in the export feed again, as in ServiceTitan
+        return j;
+    }
+
     Iterable<ObjectNode> all() {
         return byId.values();
     }

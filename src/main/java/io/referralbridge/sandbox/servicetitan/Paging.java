@@ -40,7 +40,7 @@ final class Paging {
             env.putNull("totalCount");
         }
         ArrayNode data = env.putArray("data");
-        hits.subList(from, to).forEach(n -> data.add(n.deepCopy()));
+        hits.subList(from, to).forEach(n -> data.add(ExternalData.answer(n, q.get("externalDataApplicationGuid"))));
         return env;
     }
 

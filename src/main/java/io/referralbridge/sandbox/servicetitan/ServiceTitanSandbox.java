@@ -167,6 +167,18 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         return j == null ? null : j.deepCopy();
     }
 
+    /** A customer as ServiceTitan answers it, with the externalData of {@code applicationGuid} (null: none). */
+    public synchronized ObjectNode customer(long id, String applicationGuid) {
+        ObjectNode c = customers.find(id);
+        return c == null ? null : ExternalData.answer(c, applicationGuid);
+    }
+
+    /** A job as ServiceTitan answers it, with the externalData of {@code applicationGuid}. */
+    public synchronized ObjectNode job(long id, String applicationGuid) {
+        ObjectNode j = jobs.find(id);
+        return j == null ? null : ExternalData.answer(j, applicationGuid);
+    }
+
     /** A person in the call centre books the booking into a job. */
     public synchronized ObjectNode convertBooking(long bookingId) {
         ObjectNode b = bookings.get(bookingId);
@@ -373,9 +385,15 @@ public final class ServiceTitanSandbox implements AutoCloseable {
                 List<ObjectNode> contacts = customers.contactsOf(Long.parseLong(m.group(1)));
                 return contacts == null ? problem(404, "Customer not found", null) : page(contacts, q, x -> true);
             }
+            if (rest.equals("/customers/custom-fields")) {
+                return page(customers.customFieldTypes(), q, x -> true);
+            }
             if ((m = match("^/customers/(\\d+)$", rest)) != null) {
-                ObjectNode c = customers.find(Long.parseLong(m.group(1)));
-                return c == null ? problem(404, "Customer not found", null) : new Reply(200, c);
+                long id = Long.parseLong(m.group(1));
+                ObjectNode c = method.equals("PATCH") ? customers.patch(id, SandboxHttp.object(body, json))
+                        : customers.find(id);
+                return c == null ? problem(404, "Customer not found", null)
+                        : new Reply(200, ExternalData.answer(c, q.get("externalDataApplicationGuid")));
             }
             if (rest.equals("/contacts/contact-methods")) {
                 return page(customers.methods(q), q, x -> true);
@@ -394,8 +412,10 @@ public final class ServiceTitanSandbox implements AutoCloseable {
                         && modifiedAfter(q, j));
             }
             if ((m = match("^/jobs/(\\d+)$", rest)) != null) {
-                ObjectNode j = jobs.find(Long.parseLong(m.group(1)));
-                return j == null ? problem(404, "Job not found", null) : new Reply(200, j);
+                long id = Long.parseLong(m.group(1));
+                ObjectNode j = method.equals("PATCH") ? jobs.patch(id, SandboxHttp.object(body, json)) : jobs.find(id);
+                return j == null ? problem(404, "Job not found", null)
+                        : new Reply(200, ExternalData.answer(j, q.get("externalDataApplicationGuid")));
             }
             if (rest.equals("/export/jobs")) {
                 return new Reply(200, feeds.export("jobs", q));
