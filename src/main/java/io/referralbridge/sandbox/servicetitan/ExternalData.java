@@ -63,6 +63,14 @@ final class ExternalData {
         return copy;
     }
 
+    /** The record with the pairs of every application, by GUID (the sandbox's own view, for people and tests). */
+    static ObjectNode everything(ObjectNode record) {
+        ObjectNode copy = record.deepCopy();
+        JsonNode all = copy.remove(STORED);
+        copy.set("externalData", all == null ? copy.objectNode() : all);
+        return copy;
+    }
+
     static BadRequest invalid(String field, String message) {
         return new BadRequest("One or more validation errors occurred.", Map.of(field, List.of(message)));
     }

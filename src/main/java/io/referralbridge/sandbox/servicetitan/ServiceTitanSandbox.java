@@ -464,6 +464,14 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         if ((m = match("^/sandbox/jobs/(\\d+)/credit$", path)) != null && method.equals("POST")) {
             return new Reply(200, creditInvoice(Long.parseLong(m.group(1)), req.path("amount").asText("0.00")));
         }
+        if ((m = match("^/sandbox/(customers|jobs)/(\\d+)$", path)) != null && method.equals("GET")) {
+            synchronized (this) {
+                ObjectNode r = m.group(1).equals("customers") ? customers.find(Long.parseLong(m.group(2)))
+                        : jobs.find(Long.parseLong(m.group(2)));
+                return r == null ? problem(404, "Not found: " + path, null)
+                        : new Reply(200, ExternalData.everything(r));
+            }
+        }
         if ((m = match("^/sandbox/customers/(\\d+)/jobs$", path)) != null && method.equals("POST")) {
             return new Reply(200, phoneInJob(Long.parseLong(m.group(1)), req.path("referralCode").asText(null)));
         }
