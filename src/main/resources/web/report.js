@@ -33,7 +33,8 @@ async function load() {
       tbody.appendChild(row([cell(c.campaign_id), cell(c.joined), cell(c.booked), cell(c.became_jobs),
         cell(c.qualified), cell(c.platform_notified), rateCell(c.qualification_rate),
         cell(duration(c.median_seconds_to_qualify)), cell(Number(c.revenue).toFixed(2)), cell(c.existing_customers),
-        cell(c.pending_review), cell(c.clawed_back)]));
+        cell(c.pending_review), cell(c.clawed_back), cell(c.qualified_not_yet_told), cell(c.matched_by_booking),
+        cell(c.matched_by_email), cell(c.matched_by_phone), cell(c.matched_by_code_field)]));
     }
     const weekly = $('weekly').tBodies[0]; weekly.replaceChildren();
     const day = 86400000, now = Date.now();
@@ -44,6 +45,12 @@ async function load() {
         weekly.appendChild(row([cell(from.slice(0, 10)), cell(c.campaign_id), cell(c.joined), cell(c.qualified),
           rateCell(c.qualification_rate)]));
       }
+    }
+    const reviews = await api('/api/match-reviews');
+    const mrBody = $('match-reviews').tBodies[0]; mrBody.replaceChildren();
+    for (const m of reviews.matchReviews) {
+      mrBody.appendChild(row([cell(m.job_id), cell(m.connection), cell(m.candidates), cell(m.matched_by),
+        cell(new Date(m.created_at).toLocaleString())]));
     }
     const dl = await api('/admin/dead-letters');
     const dlBody = $('dead-letters').tBodies[0]; dlBody.replaceChildren();

@@ -47,6 +47,13 @@ class ReportPageTest {
             bridge.sandbox.injectFault(Fault.status("POST", "/booking-provider/", 400, 1));
             assertEquals(202, bridge.sendWebhook("evt-pg-2", referralEvent("PG-0002", "b@example.com")).statusCode());
             bridge.awaitState("PG-0002", "failed");
+            // A caller the office booked directly, whose phone two open referrals share: up for review.
+            assertEquals(202, bridge.sendWebhook("evt-pg-3", referralEvent("PG-0003", "c@example.com")).statusCode());
+            bridge.awaitState("PG-0003", "booked");
+            long caller = bridge.sandbox.addCustomer("Caller", null, "+1 555 0100").path("id").asLong();
+            long phoneIn = bridge.sandbox.phoneInJob(caller, null).path("id").asLong();
+            BridgeUnderTest.await("the phone-in up for review", Duration.ofSeconds(20), () -> bridge.json(
+                    bridge.get("/api/match-reviews", bridge.admin())).path("matchReviews").size() == 1);
 
             assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                     "Chromium and chromedriver are not installed (.ci/run installs them)");
@@ -56,17 +63,23 @@ class ReportPageTest {
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("body"), "updated "));
                 String text = browser.findElement(By.tagName("body")).getText();
-                assertTrue(browser.getPageSource().contains("<td>17</td><td>2</td><td>1</td><td>0</td><td>1</td>"),
-                        "campaign 17: 2 joined, 1 booked, 0 jobs, 1 qualified\n" + text);
-                assertTrue(text.contains("50.0 %"), "qualification rate 1 of 2\n" + text);
+                assertTrue(browser.getPageSource().contains("<td>17</td><td>3</td><td>2</td><td>0</td><td>1</td>"),
+                        "campaign 17: 3 joined, 2 booked, 0 jobs, 1 qualified\n" + text);
+                assertTrue(text.contains("33.3 %"), "qualification rate 1 of 3\n" + text);
                 // revenue of referred jobs, existing customers, waiting for review, clawed back: as the API says
                 var c17 = bridge.json(bridge.get("/api/reports/summary?campaign=17", bridge.admin())).path("campaigns")
                         .get(0);
                 assertTrue(browser.getPageSource().contains("<td>" + c17.path("revenue").decimalValue().setScale(2)
                         .toPlainString() + "</td><td>" + c17.path("existing_customers").asInt() + "</td><td>"
                         + c17.path("pending_review").asInt() + "</td><td>" + c17.path("clawed_back").asInt()
-                        + "</td>"), text);
-
+                        + "</td><td>" + c17.path("qualified_not_yet_told").asInt() + "</td><td>"
+                        + c17.path("matched_by_booking").asInt() + "</td><td>" + c17.path("matched_by_email").asInt()
+                        + "</td><td>" + c17.path("matched_by_phone").asInt() + "</td><td>"
+                        + c17.path("matched_by_code_field").asInt() + "</td>"), text);
+                WebElement review = browser.findElement(By.xpath("//table[@id='match-reviews']//tr[td[text()='"
+                        + phoneIn + "']]"));
+                assertTrue(review.getText().contains("PG-0002 (phone)") && review.getText().contains("PG-0003 (phone)"),
+                        review.getText());
                 WebElement row = browser.findElement(By.xpath("//tr[td[text()='PG-0002']]"));
                 assertTrue(row.getText().contains("create-booking"), row.getText());
                 File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
