@@ -156,6 +156,76 @@ class CrashRecoveryIT {
         assertEquals(0, toldTwice, "told twice");
     }
 
+    /**
+     * A claw-back and a second milestone, each notice round killed in its middle: qualified once, unqualified once,
+     * qualified again once, per referral, whatever the kills cut short (a notice sent whose answer was not recorded is
+     * read back at the restart, not sent again).
+     */
+    @Test
+    void qualifyUnqualifyQualifyWithAKillInTheMiddleOfEachRound() throws Exception {
+        int n = Integer.getInteger("crash.rounds.referrals", 300);
+        sandbox = BridgeUnderTest.startServiceTitanSandbox();
+        platform = ReferralPlatformSandbox.start(0, BridgeUnderTest.PLATFORM_KEY);
+        // Each notice takes 15 ms at the platform, so that a kill lands while a round is under way.
+        platform.injectFault(new io.referralbridge.sandbox.Fault("PUT", "/api/v2/users/qualification", 0, null,
+                1_000_000, 15, false));
+        jdbcUrl = TestDatabase.newDatabase();
+        port = AvailablePortFinder.getNextAvailable();
+        Map<String, String> clawBack = Map.of("bridge.campaigns.clawback-days", "30");
+        startBridge(clawBack);
+        List<String> codes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            codes.add("ROUND-%04d".formatted(i));
+        }
+        resendUntilAccepted(codes);
+        await("every referral booked", Duration.ofMinutes(5), () -> count(
+                "SELECT count(*) FROM referral WHERE state = 'booked'") == n);
+        List<Long> jobs = new ArrayList<>();
+        for (ObjectNode b : sandbox.bookings()) {
+            jobs.add(sandbox.convertBooking(b.path("id").asLong()).path("id").asLong());
+        }
+
+        // Round 1: completed -> qualified, told; killed in the middle.
+        jobs.forEach(job -> sandbox.setJobStatus(job, "Completed"));
+        await("a third told qualified", Duration.ofMinutes(5), () -> platform.qualifiedCount() >= n / 3);
+        bridge.kill();
+        int round1AtKill = platform.qualifiedCount();
+        startBridge(clawBack);
+        await("every referral told qualified", Duration.ofMinutes(5), () -> count(
+                "SELECT count(*) FROM referral WHERE state = 'platform_notified'") == n);
+
+        // Round 2: canceled within the claw-back window -> unqualified, told qualified:false; killed in the middle.
+        jobs.forEach(job -> sandbox.setJobStatus(job, "Canceled"));
+        await("a third told qualified:false", Duration.ofMinutes(5), () -> codes.stream()
+                .filter(c -> platform.notQualifiedNotices(c) > 0).count() >= n / 3);
+        bridge.kill();
+        long round2AtKill = codes.stream().filter(c -> platform.notQualifiedNotices(c) > 0).count();
+        startBridge(clawBack);
+        await("every referral unqualified and told", Duration.ofMinutes(5), () -> count(
+                "SELECT count(*) FROM referral WHERE state = 'unqualified' AND platform_told = false") == n);
+
+        // Round 3: the work is done after all -> qualified again, told again; killed in the middle.
+        jobs.forEach(job -> sandbox.setJobStatus(job, "Completed"));
+        await("a third told qualified again", Duration.ofMinutes(5), () -> platform.qualifiedCount() >= n / 3);
+        bridge.kill();
+        int round3AtKill = platform.qualifiedCount();
+        startBridge(clawBack);
+        await("every referral told qualified again", Duration.ofMinutes(5), () -> count(
+                "SELECT count(*) FROM referral WHERE state = 'platform_notified' AND platform_told = true") == n);
+
+        long qualifyNotTwice = codes.stream().filter(c -> platform.deliveries(c) != 2).count();
+        long unqualifyNotOnce = codes.stream().filter(c -> platform.notQualifiedNotices(c) != 1).count();
+        System.out.printf("%nReliability figures (qualify -> unqualify -> qualify, %d referrals, kill -9 in each round "
+                        + "after %d, %d and %d notices)%n  referrals not told qualified exactly twice %d%n"
+                        + "  not told qualified:false exactly once %d%n  told qualified while qualified %d%n%n",
+                n, round1AtKill, round2AtKill, round3AtKill, qualifyNotTwice, unqualifyNotOnce, platform.duplicates());
+        assertTrue(round1AtKill < n && round2AtKill < n && round3AtKill < n, "each kill during its round");
+        assertEquals(0, qualifyNotTwice, "qualify notices per referral: one per transition");
+        assertEquals(0, unqualifyNotOnce, "qualified:false notices per referral: one");
+        assertEquals(0, platform.duplicates(), "told qualified while qualified");
+        assertEquals(n, platform.qualifiedCount());
+    }
+
     @Test
     void databaseKilledDuringABurstKeepsEveryAcknowledgedWebhook() throws Exception {
         sandbox = BridgeUnderTest.startServiceTitanSandbox();
