@@ -98,7 +98,9 @@ public final class PhoneIns {
         }
         boolean byContact = matching.stream().anyMatch(c -> c.matchBy().contains("email")
                 || c.matchBy().contains("phone"));
+        boolean byCode = matching.stream().anyMatch(c -> c.matchBy().contains("code-field"));
         Map<Long, JsonNode> contactsOf = new HashMap<>();
+        Map<Long, JsonNode> customerOf = new HashMap<>();
         int requests = 0;
         List<Job> out = new ArrayList<>();
         for (JsonNode j : bookingLess.values()) {
@@ -112,7 +114,7 @@ public final class PhoneIns {
             if (byContact && customer > 0) {
                 JsonNode contacts = contactsOf.get(customer);
                 if (contacts == null) {
-                    contacts = contactsOf(client, customer, id);
+                    contacts = read(() -> client.customerContacts(customer), customer, id);
                     contactsOf.put(customer, contacts);
                     requests++;
                 }
@@ -127,25 +129,40 @@ public final class PhoneIns {
                     }
                 }
             }
-            out.add(new Job(id, j.path("jobStatus").asText(null), createdEpoch(j), codeOf(j), emails, phones));
+            String code = codeOf(j.path("customFields"));
+            if (code == null && byCode && customer > 0) {
+                // Not on the job: the agent may have typed it on the customer (the same field name).
+                JsonNode record = customerOf.get(customer);
+                if (record == null) {
+                    record = read(() -> client.customer(customer), customer, id);
+                    customerOf.put(customer, record);
+                    requests++;
+                }
+                code = codeOf(record.path("customFields"));
+            }
+            out.add(new Job(id, j.path("jobStatus").asText(null), createdEpoch(j), code, emails, phones));
         }
         return new Page(out, requests);
     }
 
+    private interface Read {
+        JsonNode get() throws Exception;
+    }
+
     /**
-     * The customer's contacts; none when ServiceTitan no longer has the customer (merged or deleted: 404, or 403), so one
-     * such job does not stop the feed. Other failures fail the cycle, which is tried again.
+     * The customer's contacts or record; empty when ServiceTitan no longer has the customer (merged or deleted: 404, or
+     * 403), so one such job does not stop the feed. Other failures fail the cycle, which is tried again.
      */
-    private static JsonNode contactsOf(ServiceTitanClient client, long customer, long job) throws Exception {
+    private static JsonNode read(Read read, long customer, long job) throws Exception {
         try {
-            return client.customerContacts(customer);
+            return read.get();
         } catch (org.apache.camel.http.base.HttpOperationFailedException e) {
             if (e.getStatusCode() != 404 && e.getStatusCode() != 403) {
                 throw e;
             }
-            LOG.warn("ServiceTitan job {}: its customer {} cannot be read ({}); matched by code only", job, customer,
-                    e.getStatusCode());
-            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            LOG.warn("ServiceTitan job {}: its customer {} cannot be read ({}); matched by the job's code only", job,
+                    customer, e.getStatusCode());
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         }
     }
 
@@ -157,8 +174,9 @@ public final class PhoneIns {
         }
     }
 
-    private String codeOf(JsonNode job) {
-        for (JsonNode f : job.path("customFields")) {
+    /** The code typed into the custom field named {@code bridge.match.code-field}, in a job's or customer's fields. */
+    private String codeOf(JsonNode customFields) {
+        for (JsonNode f : customFields) {
             if (codeField.equalsIgnoreCase(f.path("name").asText()) && !f.path("value").asText("").isBlank()) {
                 return f.path("value").asText().trim();
             }

@@ -155,6 +155,11 @@ public final class ServiceTitanClient {
         return null;
     }
 
+    /** A customer's record (its {@code customFields} among them). */
+    public JsonNode customer(long customerId) throws Exception {
+        return get("/crm/v2/tenant/" + conn.tenantId() + "/customers/" + customerId, null);
+    }
+
     /** A customer's contacts ({@code [{type, value, ...}]}): how a phone-in job's customer is recognised. */
     public JsonNode customerContacts(long customerId) throws Exception {
         return get("/crm/v2/tenant/" + conn.tenantId() + "/customers/" + customerId + "/contacts",

@@ -70,6 +70,17 @@ class PhoneInTest {
     }
 
     @Test
+    void byTheCodeTheAgentTypedOnTheCustomerRatherThanTheJob() {
+        join("PI-CUST-CODE", "dot.code@example.com", "+1 918 555 0207", 27);
+        long customer = customer("Dot", "other.dot@example.com", "9185559998");
+        bridge.sandbox.setCustomerField(customer, "Referral Code", "PI-CUST-CODE");
+        long job = bridge.sandbox.phoneInJob(customer, null).path("id").asLong();
+        bridge.awaitState("PI-CUST-CODE", "job_created");
+        assertEquals("code-field", bridge.referral("PI-CUST-CODE").get("matched_by"));
+        assertEquals(job, ((Number) bridge.referral("PI-CUST-CODE").get("job_id")).longValue());
+    }
+
+    @Test
     void aJobThatFitsTwoReferralsIsLinkedToNoneAndPutUpForReview() {
         join("PI-TWIN-1", "twin1@example.com", "+1 918 555 0204", 27);
         join("PI-TWIN-2", "twin2@example.com", "+1 918 555 0204", 27); // one household, one phone

@@ -206,6 +206,17 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         return jobs.phoneIn(customerId, "Referral Code", referralCode).deepCopy();
     }
 
+    /** An office user types a value into one of the customer's custom fields (by the field's name). */
+    public synchronized void setCustomerField(long customerId, String field, String value) {
+        String typeId = Customers.CUSTOM_FIELDS.stream().filter(f -> f[1].equals(field)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No customer custom field " + field))[0];
+        ObjectNode patch = json.createObjectNode();
+        patch.putArray("customFields").addObject().put("typeId", Long.parseLong(typeId)).put("value", value);
+        if (customers.patch(customerId, patch) == null) {
+            throw new IllegalArgumentException("No customer " + customerId);
+        }
+    }
+
     /** The customer was merged or deleted: it answers 404, while its jobs remain. */
     public synchronized void forgetCustomer(long customerId) {
         customers.forget(customerId);
