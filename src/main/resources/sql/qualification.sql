@@ -164,3 +164,19 @@ DELETE FROM match_review WHERE connection = ? AND job_id = ?
 -- name: review-match
 -- (connection, job_id, candidates, matched_by)
 INSERT INTO match_review (connection, job_id, candidates, matched_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+
+-- name: store-event
+-- (connection, user_assigned_id, type, payload): a ServiceTitan webhook event; no row when it came before
+INSERT INTO servicetitan_event (connection, user_assigned_id, type, payload) VALUES (?, ?, ?, CAST(? AS JSONB))
+ON CONFLICT (connection, user_assigned_id) DO NOTHING
+RETURNING 1 AS stored
+
+-- name: flag-by-event
+-- (connection, job_ids[], connection, booking_ids[]): the referrals an event names, to be evaluated at the next cycle
+UPDATE referral SET needs_evaluation = true
+WHERE id IN (SELECT id FROM referral WHERE connection = ? AND job_id = ANY (?)
+             UNION SELECT id FROM referral WHERE connection = ? AND booking_id = ANY (?))
+
+-- name: prune-events
+-- (connection, retention_days)
+DELETE FROM servicetitan_event WHERE connection = ? AND received_at < now() - make_interval(days => ?)

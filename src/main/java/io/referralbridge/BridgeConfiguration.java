@@ -182,6 +182,24 @@ public final class BridgeConfiguration implements CamelConfiguration {
         QuartzCluster.configure(context, quartz, db.dataSource());
         // Bound, not added: camel-main then adds it with the YAML routes, after their route configurations.
         r.bind("connectionRoutes", new ConnectionRoutes(connections, referrer.anyWrites()));
+        r.bind("serviceTitanEvents", new io.referralbridge.qualification.ServiceTitanEvents(db.dataSource(), json,
+                connections, s.required("servicetitan.webhook.signature-header"),
+                s.getIntAtLeast("servicetitan.webhook.max-body-bytes", 1024),
+                s.getIntAtLeast("servicetitan.webhook.retention-days", 1),
+                new io.referralbridge.schedule.PollWake(context), metrics));
+        for (ServiceTitanConnection c : connections) {
+            if (!c.webhookHmacKeys().isEmpty()) {
+                LOG.info("ServiceTitan webhooks of connection {}: POST /webhooks/servicetitan/{}, HMAC-verified",
+                        c.name(), c.name());
+            } else if (c.webhookAcceptUnsigned()) {
+                LOG.warn("ServiceTitan webhooks of connection {} are accepted unsigned "
+                        + "(servicetitan.webhook.accept-unsigned): anyone who can reach the bridge can wake its poll",
+                        c.name());
+            } else {
+                LOG.info("ServiceTitan webhooks of connection {} are refused: no HMAC key "
+                        + "(servicetitan.webhook.hmac-keys); the poll alone follows ServiceTitan", c.name());
+            }
+        }
         List<String> triggers = connections.stream().map(c -> ConnectionRoutes.pollTrigger(c.name())).toList();
         context.addStartupListener(new org.apache.camel.StartupListener() {
             @Override

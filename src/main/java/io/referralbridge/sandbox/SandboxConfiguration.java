@@ -40,6 +40,14 @@ public final class SandboxConfiguration implements CamelConfiguration {
             running.serviceTitan = ServiceTitanSandbox.start(ServiceTitanSandbox.Options.from(s),
                     java.time.Clock.systemUTC(), store);
             LOG.info("ServiceTitan sandbox listening on {}", running.serviceTitan.baseUrl());
+            if (s.getBoolean("bridge.sandbox.servicetitan.webhooks", false)) {
+                // As a tenant's app subscription does: every job, booking and invoice change, signed.
+                String url = "http://127.0.0.1:" + s.required("camel.server.port") + "/webhooks/servicetitan/"
+                        + io.referralbridge.servicetitan.ServiceTitanConnection.DEFAULT;
+                java.util.List<String> keys = s.getList("servicetitan.webhook.hmac-keys");
+                running.serviceTitan.subscribeWebhooks(url, keys.isEmpty() ? null : keys.get(0));
+                LOG.info("ServiceTitan sandbox sends its webhooks to {}", url);
+            }
         }
         if (platform) {
             running.platform = ReferralPlatformSandbox.start(s.getInt("bridge.sandbox.platform.port"),

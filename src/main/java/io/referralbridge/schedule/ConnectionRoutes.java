@@ -8,8 +8,8 @@ import org.apache.camel.builder.RouteBuilder;
 
 /**
  * Makes each configured ServiceTitan connection's routes from the route templates in
- * {@code routes/servicetitan-connection.camel.yaml}: its poll, its booking queue and (when a campaign writes referrer
- * data) its referrer-write queue. In Java only because their number
+ * {@code routes/servicetitan-connection.camel.yaml}: its poll, its ServiceTitan webhook, its booking queue and (when
+ * a campaign writes referrer data) its referrer-write queue. In Java only because their number
  * follows the configuration; the routes themselves are in the YAML.
  */
 public final class ConnectionRoutes extends RouteBuilder implements Ordered {
@@ -37,6 +37,8 @@ public final class ConnectionRoutes extends RouteBuilder implements Ordered {
             templatedRoute("connection-queue").routeId("booking-outbox-" + c.name())
                     .parameter("connection", c.name()).parameter("kind", "create_booking")
                     .parameter("task", "direct:create-booking");
+            templatedRoute("servicetitan-webhook").routeId("servicetitan-webhook-" + c.name())
+                    .parameter("connection", c.name());
             if (referrerWrites) {
                 templatedRoute("connection-queue").routeId("referrer-outbox-" + c.name())
                         .parameter("connection", c.name()).parameter("kind", "write_referrer")

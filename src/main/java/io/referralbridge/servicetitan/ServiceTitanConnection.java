@@ -18,7 +18,8 @@ public record ServiceTitanConnection(String name, String authUrl, String apiUrl,
                                      String clientId, String clientSecret, int refreshMarginSeconds,
                                      int connectTimeoutMs, int responseTimeoutMs, double maxRequestsPerSecond,
                                      String pollTrigger, List<String> campaigns, String bookingProvider,
-                                     boolean includeRecentChanges, String applicationGuid) {
+                                     boolean includeRecentChanges, String applicationGuid,
+                                     List<String> webhookHmacKeys, boolean webhookAcceptUnsigned) {
 
     /** The name of the single connection configured with plain {@code servicetitan.*} settings. */
     public static final String DEFAULT = "default";
@@ -73,7 +74,27 @@ public record ServiceTitanConnection(String name, String authUrl, String apiUrl,
                 s.optional(p + "booking-provider").orElse(null),
                 Settings.parseBoolean(p + "include-recent-changes", shared(s, p, "include-recent-changes")),
                 guid(p + "application-guid", s.optional(p + "application-guid")
-                        .or(() -> s.optional("servicetitan.application-guid")).orElse(null)));
+                        .or(() -> s.optional("servicetitan.application-guid")).orElse(null)),
+                hmacKeys(s, p),
+                Settings.parseBoolean(p + "webhook-accept-unsigned", s.optional(p + "webhook-accept-unsigned")
+                        .orElseGet(() -> s.required("servicetitan.webhook.accept-unsigned"))));
+    }
+
+    /**
+     * The HMAC keys of ServiceTitan's webhooks to this connection (several during a rotation): 32 to 64 characters, as
+     * ServiceTitan's developer portal makes them.
+     */
+    private static List<String> hmacKeys(Settings s, String p) {
+        String key = s.optional(p + "webhook-hmac-keys").isPresent() ? p + "webhook-hmac-keys"
+                : "servicetitan.webhook.hmac-keys";
+        List<String> keys = s.getList(key);
+        for (String k : keys) {
+            if (k.length() < 32 || k.length() > 64) {
+                throw new ConfigurationException("Invalid setting '" + key + "': each HMAC key has 32 to 64 "
+                        + "characters, as ServiceTitan's developer portal makes them (one has " + k.length() + ")");
+            }
+        }
+        return List.copyOf(keys);
     }
 
     /** The GUID under which the bridge's externalData is kept on jobs and customers (null: none written). */

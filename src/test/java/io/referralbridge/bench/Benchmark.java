@@ -225,8 +225,42 @@ public final class Benchmark {
                     matching.path("requests").asText() + " requests (3 feeds + 100 customers' contacts) / "
                             + cycleMs + " ms"));
         }
+        rows.addAll(webhookTriggered(settings));
         rows.addAll(processFigures());
         print(rows);
+    }
+
+    /**
+     * ServiceTitan's webhooks as the trigger, the poll at ServiceTitan's advice (every 5 minutes): job Completed in the
+     * sandbox (which sends the signed event) -> platform told. Each referral booked and made a job first.
+     */
+    static List<String[]> webhookTriggered(Map<String, String> base) throws Exception {
+        String key = "bench-servicetitan-webhook-hmac-key-0123456789";
+        Map<String, String> settings = new java.util.HashMap<>(base);
+        settings.put("bridge.poll.trigger", "trigger.repeatInterval=300000");
+        settings.put("servicetitan.webhook.hmac-keys", key);
+        int n = Integer.getInteger("bench.webhook-referrals", 100);
+        List<Long> toldMs = new ArrayList<>();
+        try (BridgeUnderTest bridge = BridgeUnderTest.start(settings)) {
+            bridge.sandbox.subscribeWebhooks("http://127.0.0.1:" + bridge.port + "/webhooks/servicetitan/default", key);
+            for (int i = 0; i < n; i++) {
+                String code = "HOOK-%04d".formatted(i);
+                bridge.sendWebhook("evt-" + code, BridgeUnderTest.referralEvent(code, "hook" + i + "@example.com"));
+                bridge.awaitState(code, "booked");
+                long job = bridge.sandbox.convertBooking(bridge.bookingId(code)).path("id").asLong();
+                bridge.awaitState(code, "job_created"); // through the booking's and job's events too
+                long t0 = System.nanoTime();
+                bridge.sandbox.setJobStatus(job, "Completed");
+                while (!bridge.platform.isQualified(code)) {
+                    Thread.sleep(2);
+                }
+                toldMs.add((System.nanoTime() - t0) / 1000);
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(row("job Completed -> platform told p50 / p99 (ms), ServiceTitan webhook, poll every 5 min, " + n
+                + " jobs", pct(toldMs, 50) + " / " + pct(toldMs, 99)));
+        return rows;
     }
 
     /** One wrk run: requests or committed referrals per second, latency, and CPU spent per request by each side. */

@@ -18,8 +18,10 @@ final class Records {
     private final SandboxStore store;
     private final ExportFeeds feeds;
     private final Ids ids = new Ids();
+    private final Webhooks webhooks;
 
-    Records(ObjectMapper json, Clock clock, SandboxStore store, ExportFeeds feeds) {
+    Records(ObjectMapper json, Clock clock, SandboxStore store, ExportFeeds feeds, Webhooks webhooks) {
+        this.webhooks = webhooks;
         this.json = json;
         this.clock = clock;
         this.store = store;
@@ -41,6 +43,7 @@ final class Records {
         store.save("servicetitan." + kind, record.path("id").asText(), record);
         if (feed != null) {
             feeds.record(feed, record);
+            webhooks.changed(feed, record);
         }
     }
 

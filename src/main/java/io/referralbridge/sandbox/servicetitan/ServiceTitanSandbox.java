@@ -70,6 +70,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
     private final Jobs jobs;
     private final Invoices invoices;
     private final Customers customers;
+    private final Webhooks webhooks;
     private volatile int rateLimitPerSecond;
     private long windowSecond;
     private int windowCount;
@@ -79,7 +80,8 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         this.clock = clock;
         this.tokens = new Tokens(options, clock, json);
         this.feeds = new ExportFeeds(json, store, options.exportPageSize());
-        Records records = new Records(json, clock, store, feeds);
+        this.webhooks = new Webhooks(json, options.tenantId());
+        Records records = new Records(json, clock, store, feeds, webhooks);
         this.bookings = new Bookings(records);
         this.jobs = new Jobs(records);
         this.invoices = new Invoices(records);
@@ -109,6 +111,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        webhooks.close();
         server.close();
     }
 
@@ -120,6 +123,9 @@ public final class ServiceTitanSandbox implements AutoCloseable {
 
     public void clearFaults() {
         faults.clear();
+        synchronized (this) {
+            webhooks.clearFaults();
+        }
     }
 
     /** Answers 429 (Retry-After: 1) past this many requests in one second; 0 turns the limit off. */
@@ -204,6 +210,29 @@ public final class ServiceTitanSandbox implements AutoCloseable {
             throw new IllegalArgumentException("No customer " + customerId);
         }
         return jobs.phoneIn(customerId, "Referral Code", referralCode).deepCopy();
+    }
+
+    /**
+     * ServiceTitan's v2 webhooks to {@code url} (null: none) for every change of a job, booking or invoice, signed
+     * with {@code hmacKey} (null: unsigned).
+     */
+    public synchronized void subscribeWebhooks(String url, String hmacKey) {
+        webhooks.subscribe(url, hmacKey);
+    }
+
+    /** The delays of the retries after a failed delivery (ServiceTitan's: 10, 30, 60 and 300 s). */
+    public synchronized void webhookRetryDelays(long... delaysMs) {
+        webhooks.retryDelays(delaysMs);
+    }
+
+    /** The next {@code count} events lost ("lose"), sent twice ("duplicate"), swapped with the next ("reorder") or late. */
+    public synchronized void webhookFault(String kind, int count, long delayMs) {
+        webhooks.fault(kind, count, delayMs);
+    }
+
+    /** Webhook figures: events, lost, delivered, given up, "answered <status>", "no answer". */
+    public int webhookCount(String what) {
+        return webhooks.count(what);
     }
 
     /** An office user types a value into one of the customer's custom fields (by the field's name). */
@@ -489,6 +518,23 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         if (path.equals("/sandbox/customers") && method.equals("POST")) {
             return new Reply(200, addCustomer(req.path("name").asText("Customer"), req.path("email").asText(null),
                     req.path("phone").asText(null)));
+        }
+        if (path.equals("/sandbox/webhooks") && method.equals("POST")) {
+            subscribeWebhooks(req.path("url").asText(null), req.path("hmacKey").asText(null));
+            return new Reply(204, null);
+        }
+        if (path.equals("/sandbox/webhooks") && method.equals("DELETE")) {
+            subscribeWebhooks(null, null);
+            return new Reply(204, null);
+        }
+        if (path.equals("/sandbox/webhooks/faults") && method.equals("POST")) {
+            webhookFault(req.path("kind").asText(""), req.path("count").asInt(1), req.path("delayMs").asLong(0));
+            return new Reply(204, null);
+        }
+        if (path.equals("/sandbox/webhooks") && method.equals("GET")) {
+            ObjectNode stats = json.createObjectNode();
+            webhooks.countNames().forEach(k -> stats.put(k, webhooks.count(k)));
+            return new Reply(200, stats);
         }
         if (path.equals("/sandbox/faults") && method.equals("POST")) {
             injectFault(new Fault(req.path("method").asText(null), req.path("path").asText(""),
