@@ -133,17 +133,19 @@ WHERE connection = ? AND job_id IS NULL AND campaign_id = ANY (?) AND state IN (
 SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
 FROM referral WHERE connection = ? AND code = ? AND job_id IS NULL
 
+-- name: normalise
+-- (values[]): emails and phones as ServiceTitan has them, normalised by the functions of the referrals' columns
+SELECT v, email_norm(v) AS e, phone_norm(v) AS p FROM unnest(CAST(? AS TEXT[])) AS v
+
 -- name: open-by-email
--- (connection, emails[] as ServiceTitan has them): normalised by the same function as the referrals'
+-- (connection, normalised emails[]): the values themselves, so the planner weighs each against its statistics
 SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
-FROM referral WHERE connection = ? AND job_id IS NULL
-  AND email_norm = ANY (ARRAY(SELECT email_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)) -- one array: by index
+FROM referral WHERE connection = ? AND job_id IS NULL AND email_norm = ANY (CAST(? AS TEXT[]))
 
 -- name: open-by-phone
--- (connection, phones[] as ServiceTitan has them): normalised by the same function as the referrals'
+-- (connection, normalised phones[])
 SELECT id, campaign_id, state, CAST(extract(EPOCH FROM joined_at) AS DOUBLE PRECISION) AS joined_epoch
-FROM referral WHERE connection = ? AND job_id IS NULL
-  AND phone_norm = ANY (ARRAY(SELECT phone_norm(x) FROM unnest(CAST(? AS TEXT[])) AS x)) -- one array: by index
+FROM referral WHERE connection = ? AND job_id IS NULL AND phone_norm = ANY (CAST(? AS TEXT[]))
 
 -- name: job-linked
 -- (connection, job_id)

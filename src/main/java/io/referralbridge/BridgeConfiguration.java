@@ -158,7 +158,10 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("wakeUp", wakeUp);
         List<ServiceTitanClient> clients = new ArrayList<>();
         for (ServiceTitanConnection connection : connections) {
-            clients.add(new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock, metrics));
+            clients.add(new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock, metrics,
+                    new io.referralbridge.servicetitan.RequestBudget(db.dataSource(), connection.name(),
+                            connection.maxRequestsPerSecond(),
+                            s.getIntAtLeast("servicetitan.request-budget.slots-per-claim", 1))));
         }
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);
@@ -181,6 +184,12 @@ public final class BridgeConfiguration implements CamelConfiguration {
         }
         QuartzCluster.configure(context, quartz, db.dataSource());
         // Bound, not added: camel-main then adds it with the YAML routes, after their route configurations.
+        // The tasks of one claimed batch are worked at once, up to this many (connection-queue template): each call still
+        // waits for its slot in the connection's budget, so more only fills the budget, never exceeds it.
+        int concurrency = s.getIntAtLeast("bridge.outbox.concurrency", 1);
+        context.getExecutorServiceManager().registerThreadPoolProfile(
+                new org.apache.camel.builder.ThreadPoolProfileBuilder("taskCalls").poolSize(concurrency)
+                        .maxPoolSize(concurrency).maxQueueSize(-1).build());
         r.bind("connectionRoutes", new ConnectionRoutes(connections, referrer.anyWrites()));
         r.bind("serviceTitanEvents", new io.referralbridge.qualification.ServiceTitanEvents(db.dataSource(), json,
                 connections, s.required("servicetitan.webhook.signature-header"),

@@ -72,7 +72,7 @@ public final class Outbox implements AutoCloseable {
             return List.of();
         }
         return tasks(kind, PLATFORM_QUEUE, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind.id(), PLATFORM_QUEUE,
-                kind.id(), batchSize, leaseSeconds, node)));
+                kind.id(), kind.id(), PLATFORM_QUEUE, batchSize, leaseSeconds, node)));
     }
 
     /** Tasks of one ServiceTitan connection's referrals, so that one tenant's trouble queues only its own work. */
@@ -81,7 +81,7 @@ public final class Outbox implements AutoCloseable {
             return List.of();
         }
         return tasks(kind, connection, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind.id(), connection,
-                kind.id(), connection, batchSize, leaseSeconds, node)));
+                kind.id(), connection, kind.id(), connection, batchSize, leaseSeconds, node)));
     }
 
     private List<OutboxTask> tasks(TaskKind kind, String queue, List<Map<String, Object>> rows) {

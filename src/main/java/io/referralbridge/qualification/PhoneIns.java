@@ -190,6 +190,7 @@ public final class PhoneIns {
             return 0;
         }
         tx.query(sql.get("lock-phone-ins"), connection); // a job is matched by one transaction at a time
+        Map<String, String[]> norms = normalise(tx, page);
         int linked = 0;
         for (Job job : page.jobs()) {
             if (tx.one(sql.get("job-linked"), connection, job.id()) != null) {
@@ -201,11 +202,13 @@ public final class PhoneIns {
                 collect(tx.query(sql.get("open-by-code"), connection, job.code()), "code-field", job, found);
             }
             if (found.isEmpty() && !job.emails().isEmpty()) {
-                collect(tx.query(sql.get("open-by-email"), connection, tx.array("text", job.emails().toArray())),
+                collect(tx.query(sql.get("open-by-email"), connection, tx.array("text", normalised(job.emails(),
+                        norms, 0))),
                         "email", job, found);
             }
             if (found.size() != 1 && !job.phones().isEmpty() && !found.containsValue("code-field")) {
-                collect(tx.query(sql.get("open-by-phone"), connection, tx.array("text", job.phones().toArray())),
+                collect(tx.query(sql.get("open-by-phone"), connection, tx.array("text", normalised(job.phones(),
+                        norms, 1))),
                         "phone", job, found);
             }
             if (found.isEmpty()) {
@@ -235,6 +238,31 @@ public final class PhoneIns {
             }
         }
         return linked;
+    }
+
+    /**
+     * The page's emails and phones normalised by the database's own functions (the referrals' columns use the same), in
+     * one statement. The look-ups then carry the values themselves, not a subquery: the planner sees each value against
+     * its statistics, so a phone many referrals share (a form's placeholder) does not turn every look-up into a scan.
+     */
+    private Map<String, String[]> normalise(Tx tx, Page page) throws SQLException {
+        Set<String> values = new HashSet<>();
+        for (Job job : page.jobs()) {
+            values.addAll(job.emails());
+            values.addAll(job.phones());
+        }
+        Map<String, String[]> out = new HashMap<>();
+        if (!values.isEmpty()) {
+            for (Map<String, Object> r : tx.query(sql.get("normalise"), tx.array("text", values.toArray()))) {
+                out.put((String) r.get("v"), new String[] {(String) r.get("e"), (String) r.get("p")});
+            }
+        }
+        return out;
+    }
+
+    private static Object[] normalised(Set<String> values, Map<String, String[]> norms, int which) {
+        return values.stream().map(v -> norms.getOrDefault(v, new String[2])[which])
+                .filter(java.util.Objects::nonNull).distinct().toArray();
     }
 
     /**

@@ -36,20 +36,21 @@ public final class ServiceTitanClient {
     private final String apiEndpoint;
     private final String authEndpoint;
 
-    private final RequestPacer pacer;
+    private final RequestBudget pacer;
     private String token;
     private Instant tokenRenewAt = Instant.EPOCH;
 
     private final io.referralbridge.ops.BridgeMetrics metrics;
 
+    /** {@code budget}: the connection's request budget, shared with the cluster's other nodes. */
     public ServiceTitanClient(ServiceTitanConnection conn, ProducerTemplate template, ObjectMapper json, Clock clock,
-                              io.referralbridge.ops.BridgeMetrics metrics) {
+                              io.referralbridge.ops.BridgeMetrics metrics, RequestBudget budget) {
         this.metrics = metrics;
         this.conn = conn;
         this.template = template;
         this.json = json;
         this.clock = clock;
-        this.pacer = new RequestPacer(conn.maxRequestsPerSecond());
+        this.pacer = budget;
         String options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs() + "&connectionRequestTimeout=" + conn.connectTimeoutMs();
         this.apiEndpoint = conn.apiUrl() + options;
@@ -297,6 +298,7 @@ public final class ServiceTitanClient {
 
     /** After the HTTP step: the answer as JSON, counted. */
     public void answer(Exchange exchange) {
+        pacer.succeeded();
         Message m = exchange.getMessage();
         count(exchange, String.valueOf(m.getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class)));
         m.setBody(parse(m.getBody(String.class)));
@@ -305,9 +307,25 @@ public final class ServiceTitanClient {
     /** A failed call: counted, then back to the caller's error handling (retry, hold, dead letter). */
     public void failed(Exchange exchange) throws Exception {
         Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (failure instanceof HttpOperationFailedException h && h.getStatusCode() == 429) {
+            // The tenant's limit is lower than the budget thinks (other apps share it): every node waits.
+            pacer.pause(retryAfterSeconds(h));
+        }
         count(exchange, failure instanceof HttpOperationFailedException h ? String.valueOf(h.getStatusCode())
                 : "error");
         throw failure;
+    }
+
+    /** Retry-After in seconds (a number; a date or nothing: 1 s). */
+    static double retryAfterSeconds(HttpOperationFailedException h) {
+        String value = h.getResponseHeaders() == null ? null : h.getResponseHeaders().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("Retry-After")).map(Map.Entry::getValue).findFirst()
+                .orElse(null);
+        try {
+            return value == null ? 1 : Math.min(60, Math.max(0, Double.parseDouble(value.trim())));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     private void count(Exchange exchange, String status) {

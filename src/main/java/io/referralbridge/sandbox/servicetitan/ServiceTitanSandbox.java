@@ -347,6 +347,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         }
         Map<String, String> q = SandboxHttp.query(rawQuery);
         count(method + " " + normalise(path));
+        arrived();
         if (overRateLimit()) {
             count("429 rate limited");
             return problem(429, "Too many requests", null).header("Retry-After", "1");
@@ -557,6 +558,49 @@ public final class ServiceTitanSandbox implements AutoCloseable {
             return new Reply(200, stats);
         }
         return problem(404, "Unknown sandbox control " + method + " " + path, null);
+    }
+
+    // Arrival times (System.nanoTime()) of API calls, for the rate a cluster sends; the first million are kept.
+    private final long[] arrivals = new long[1_000_000];
+    private int arrivalCount;
+
+    private synchronized void arrived() {
+        if (arrivalCount < arrivals.length) {
+            arrivals[arrivalCount++] = System.nanoTime();
+        }
+    }
+
+    /** The most API calls received within any one second (a sliding window), since the start or the last reset. */
+    public synchronized int maxCallsInAnySecond() {
+        long[] sorted = java.util.Arrays.copyOf(arrivals, arrivalCount);
+        java.util.Arrays.sort(sorted);
+        int max = 0;
+        int from = 0;
+        for (int to = 0; to < sorted.length; to++) {
+            while (sorted[to] - sorted[from] >= 1_000_000_000L) {
+                from++;
+            }
+            max = Math.max(max, to - from + 1);
+        }
+        return max;
+    }
+
+    /** API calls received per second between the first and the last, since the start or the last reset. */
+    public synchronized double callsPerSecond() {
+        if (arrivalCount < 2) {
+            return 0;
+        }
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (int i = 0; i < arrivalCount; i++) {
+            first = Math.min(first, arrivals[i]);
+            last = Math.max(last, arrivals[i]);
+        }
+        return (arrivalCount - 1) / ((last - first) / 1e9);
+    }
+
+    public synchronized void resetArrivals() {
+        arrivalCount = 0;
     }
 
     private void count(String key) {
