@@ -50,22 +50,30 @@ public final class RequestBudget {
         Tx.run(ds, tx -> tx.update(sql.get("ensure"), connection));
     }
 
-    /** Blocks until this caller's slot has come. */
+    /**
+     * Blocks until this caller's slot has come. A caller that wakes more than a slot late (a busy machine) takes a new
+     * slot rather than sending late: late calls sent together would crowd one second at ServiceTitan.
+     */
     public void acquire() {
-        long slot;
-        synchronized (this) {
-            long now = System.nanoTime();
-            while (!slots.isEmpty() && slots.peekFirst() < now - intervalNanos / 2) {
-                slots.pollFirst(); // passed unused
+        while (true) {
+            long slot;
+            synchronized (this) {
+                long now = System.nanoTime();
+                while (!slots.isEmpty() && slots.peekFirst() < now - intervalNanos / 2) {
+                    slots.pollFirst(); // passed unused
+                }
+                if (slots.isEmpty()) {
+                    claim();
+                }
+                slot = slots.pollFirst();
             }
-            if (slots.isEmpty()) {
-                claim();
+            long wait = slot - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
             }
-            slot = slots.pollFirst();
-        }
-        long wait = slot - System.nanoTime();
-        if (wait > 0) {
-            LockSupport.parkNanos(wait);
+            if (System.nanoTime() - slot <= intervalNanos) {
+                return;
+            }
         }
     }
 

@@ -585,6 +585,17 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         return max;
     }
 
+    /** The most API calls received within one clock second (fixed windows, as the sandbox's own rate limit counts). */
+    public synchronized int maxCallsInOneClockSecond() {
+        long offset = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        Map<Long, Integer> perSecond = new java.util.HashMap<>();
+        int max = 0;
+        for (int i = 0; i < arrivalCount; i++) {
+            max = Math.max(max, perSecond.merge((arrivals[i] + offset) / 1_000_000_000L, 1, Integer::sum));
+        }
+        return max;
+    }
+
     /** API calls received per second between the first and the last, since the start or the last reset. */
     public synchronized double callsPerSecond() {
         if (arrivalCount < 2) {
