@@ -24,9 +24,63 @@ function rateCell(rate) {
   td.appendChild(bar); return td;
 }
 
+// Charts drawn as inline SVG by the page itself: no library, no CDN, works offline.
+const SVG = 'http://www.w3.org/2000/svg';
+function svgEl(name, attrs, text) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text != null) el.textContent = text;
+  return el;
+}
+function drawFunnel(svg, funnel) {
+  svg.replaceChildren();
+  const max = Math.max(1, ...funnel.map(f => f.count));
+  funnel.forEach((f, i) => {
+    const y = 10 + i * 30, w = Math.round(360 * f.count / max);
+    const prev = i === 0 ? null : funnel[i - 1].count;
+    const conv = prev == null ? '' : prev === 0 ? ' (-)' : ' (' + (100 * f.count / prev).toFixed(1) + ' %)';
+    svg.appendChild(svgEl('text', { x: 4, y: y + 15 }, f.step));
+    svg.appendChild(svgEl('rect', { class: 'bar', x: 80, y, width: Math.max(w, 1), height: 20, 'data-count': f.count }));
+    svg.appendChild(svgEl('text', { x: 86 + w, y: y + 15 }, f.count + conv));
+  });
+}
+function drawWeeks(svg, weeks) {
+  svg.replaceChildren();
+  const max = Math.max(1, ...weeks.map(w => w.joined));
+  const slot = Math.max(14, Math.floor(520 / Math.max(1, weeks.length)));
+  weeks.forEach((w, i) => {
+    const x = 30 + i * slot, h = Math.round(140 * w.joined / max), hq = Math.round(140 * w.qualified / max);
+    const g = svgEl('g', { class: 'week', 'data-week': w.week });
+    g.appendChild(svgEl('rect', { class: 'bar light', x, y: 160 - h, width: slot - 4, height: h,
+      'data-joined': w.joined }));
+    g.appendChild(svgEl('rect', { class: 'qualified', x, y: 160 - hq, width: slot - 4, height: hq, fill: '#1d4f91' }));
+    g.appendChild(svgEl('title', {}, w.week + ': ' + w.joined + ' joined, ' + w.qualified + ' qualified'));
+    g.appendChild(svgEl('text', { x, y: 176 }, w.week.slice(5)));
+    svg.appendChild(g);
+  });
+  svg.appendChild(svgEl('text', { x: 2, y: 12 }, String(max)));
+}
+async function downloadCsv() {
+  const res = await fetch('/api/exports/referrals.csv', { headers: { Authorization: 'Bearer ' + $('token').value } });
+  if (!res.ok) { $('status').textContent = 'Error: ' + res.status; return; }
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await res.blob()); link.download = 'referrals.csv'; link.click();
+}
+$('csv').onclick = downloadCsv;
+
 async function load() {
   $('status').textContent = 'loading...'; $('status').className = '';
   try {
+    const d = await api('/api/reports/dashboard');
+    $('revenue').textContent = Number(d.revenue).toFixed(2);
+    $('rewards').textContent = d.rewards_triggered;
+    $('time-to-qualify').textContent = duration(d.seconds_to_qualify.median) + ' / ' + duration(d.seconds_to_qualify.p90);
+    $('review-queue').textContent = d.review_queue;
+    $('dead-letter-count').textContent = d.dead_letters;
+    drawFunnel($('funnel-chart'), d.funnel);
+    drawWeeks($('weekly-chart'), d.weeks);
+    const top = $('top-referrers').tBodies[0]; top.replaceChildren();
+    for (const t of d.top_referrers) top.appendChild(row([cell(t.referrer), cell(t.referrals), cell(t.qualified)]));
     const summary = await api('/api/reports/summary');
     const tbody = $('summary').tBodies[0]; tbody.replaceChildren();
     for (const c of summary.campaigns) {

@@ -224,7 +224,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         });
         r.bind("qualification", new Qualification(db.dataSource(), lifecycle, outbox, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size"), metrics));
-        r.bind("reports", new Reports());
+        r.bind("reports", new Reports(io.referralbridge.campaign.PlatformFields.parse("bridge.fields.referrer-email",
+                s.get("bridge.fields.referrer-email", "/data/referred_by/email")), json));
         ReferralPlatformClient platformClient = new ReferralPlatformClient(platform, json,
                 context.createProducerTemplate());
         r.bind("referralPlatform", platformClient);

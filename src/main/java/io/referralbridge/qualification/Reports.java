@@ -22,6 +22,55 @@ import org.apache.camel.Header;
  */
 public final class Reports {
 
+    private final String referrerPath;
+    private final com.fasterxml.jackson.databind.ObjectMapper json;
+
+    /** {@code referrerEmail}: where the platform's webhook puts the referrer's email (a JSON pointer). */
+    public Reports(com.fasterxml.jackson.core.JsonPointer referrerEmail,
+                   com.fasterxml.jackson.databind.ObjectMapper json) {
+        List<String> path = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.core.JsonPointer p = referrerEmail; p != null && !p.matches(); p = p.tail()) {
+            path.add(p.getMatchingProperty());
+        }
+        // As a PostgreSQL array literal: camel-sql would expand a Java array into several parameters.
+        this.referrerPath = "{" + String.join(",", path.stream().map(e -> "\"" + e.replace("\\", "\\\\")
+                .replace("\"", "\\\"") + "\"").toList()) + "}";
+        this.json = json;
+    }
+
+    /** GET /api/reports/dashboard and /api/exports/referrals.csv: the period and campaign, checked. */
+    public Map<String, Object> dashboardQuery(Exchange exchange, @Header("from") String from, @Header("to") String to,
+                                              @Header("campaign") String campaign) {
+        Map<String, Object> q = summaryQuery(exchange, from, to, campaign);
+        q.put("referrer", referrerPath);
+        return q;
+    }
+
+    /** The dashboard's answer: the period and the document the query built. */
+    public Map<String, Object> dashboard(@Body List<Map<String, Object>> rows,
+                                         @ExchangeProperty("reportFrom") String from,
+                                         @ExchangeProperty("reportTo") String to) throws Exception {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("from", from);
+        answer.put("to", to);
+        com.fasterxml.jackson.databind.JsonNode d = json.readTree((String) rows.get(0).get("dashboard"));
+        d.fields().forEachRemaining(e -> answer.put(e.getKey(), e.getValue()));
+        return answer;
+    }
+
+    /** The export as CSV (RFC 4180), for the contractor's spreadsheets. */
+    public void csv(Exchange exchange, @Body List<Map<String, Object>> rows) {
+        org.apache.camel.Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        m.setHeader(Exchange.CONTENT_TYPE, "text/csv; charset=utf-8");
+        m.setHeader("Content-Disposition", "attachment; filename=\"referrals.csv\"");
+        m.setBody(io.referralbridge.web.Csv.write(EXPORT_COLUMNS, rows));
+    }
+
+    static final List<String> EXPORT_COLUMNS = List.of("code", "campaign_id", "state", "joined_at", "qualified_at",
+            "notified_at", "milestone", "booking_id", "job_id", "revenue", "referrer_email", "not_qualified_reason");
+
     /** GET /api/referrals?sort=joined|qualified&campaign=&state=&limit=: the query's parameters, checked. */
     public Map<String, Object> listQuery(@Header("sort") String sort, @Header("campaign") String campaign,
                                          @Header("state") String state, @Header("limit") String limit) {

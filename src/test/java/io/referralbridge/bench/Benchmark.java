@@ -225,9 +225,39 @@ public final class Benchmark {
                     matching.path("requests").asText() + " requests (3 feeds + 100 customers' contacts) / "
                             + cycleMs + " ms"));
         }
+        rows.addAll(requestBudgetCost());
         rows.addAll(webhookTriggered(settings));
         rows.addAll(processFigures());
         print(rows);
+    }
+
+    /**
+     * What the cluster-wide request budget costs a call: one UPDATE per call (slots-per-claim 1, the default) against
+     * slices of 10 slots per statement, at a rate high enough that nobody waits for a slot; beside it, the per-JVM
+     * pacer it replaced (no statement at all).
+     */
+    static List<String[]> requestBudgetCost() throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        try (BridgeUnderTest bridge = BridgeUnderTest.start()) {
+            javax.sql.DataSource ds = bridge.main.getCamelContext().getRegistry().lookupByNameAndType("dataSource",
+                    javax.sql.DataSource.class);
+            int n = 20_000;
+            StringBuilder value = new StringBuilder();
+            for (int k : new int[] {1, 10}) {
+                var budget = new io.referralbridge.servicetitan.RequestBudget(ds, "bench-" + k, 1e9, k);
+                for (int i = 0; i < 2000; i++) {
+                    budget.acquire(); // warm-up
+                }
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    budget.acquire();
+                }
+                value.append(k == 1 ? "" : " / ").append("%.1f".formatted((System.nanoTime() - t0) / 1e3 / n));
+            }
+            rows.add(row("request budget (PostgreSQL, cluster-wide): cost per call (µs), one statement per call / "
+                    + "a slice of 10 per statement", value.toString()));
+        }
+        return rows;
     }
 
     /**

@@ -95,7 +95,7 @@ class ReportPageTest {
         }
     }
 
-    private static WebDriver chromium() throws Exception {
+    static WebDriver chromium() throws Exception {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
