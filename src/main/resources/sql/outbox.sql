@@ -67,10 +67,11 @@ WHERE id = ? AND claim_token = ? AND status = 'pending'
 -- name: hold
 -- (kind, queue, first_delay_ms, server_delay_ms or null, initial_delay_ms, max_delay_ms): the service failed and the
 -- queue had no success in the last 2 s: hold the queue, twice as long with each consecutive failure (or as long as the
--- server said); returns when the hold ends, or no row when other tasks succeed (this task then waits alone)
+-- server said); returns when the hold ends, or no row when other tasks succeed (this task then waits alone). Failures of
+-- tasks worked at once count once: a queue already held is not held longer by each of them.
 INSERT INTO outbox_hold AS h (kind, queue, failures, until)
 VALUES (?, ?, 1, now() + make_interval(secs => ? / 1000.0))
-ON CONFLICT (kind, queue) DO UPDATE SET failures = h.failures + 1,
+ON CONFLICT (kind, queue) DO UPDATE SET failures = h.failures + CASE WHEN h.until > now() THEN 0 ELSE 1 END,
     until = greatest(h.until, now() + make_interval(secs => coalesce(CAST(? AS DOUBLE PRECISION),
         least(CAST(? AS DOUBLE PRECISION) * power(2, least(h.failures, 30)), CAST(? AS DOUBLE PRECISION))) / 1000.0))
 WHERE h.last_success_at IS NULL OR h.last_success_at < now() - interval '2 seconds'

@@ -180,5 +180,5 @@ WHERE id IN (SELECT id FROM referral WHERE connection = ? AND job_id = ANY (?)
              UNION SELECT id FROM referral WHERE connection = ? AND booking_id = ANY (?))
 
 -- name: prune-events
--- (connection, retention_days)
-DELETE FROM servicetitan_event WHERE connection = ? AND received_at < now() - make_interval(days => ?)
+-- (retention_days): every connection's
+DELETE FROM servicetitan_event WHERE received_at < now() - make_interval(days => ?)

@@ -161,7 +161,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
             clients.add(new ServiceTitanClient(connection, context.createProducerTemplate(), json, clock, metrics,
                     new io.referralbridge.servicetitan.RequestBudget(db.dataSource(), connection.name(),
                             connection.maxRequestsPerSecond(),
-                            s.getIntAtLeast("servicetitan.request-budget.slots-per-claim", 1))));
+                            s.getIntAtLeast("servicetitan.request-budget.slots-per-claim", 1),
+                            s.getLong("servicetitan.request-budget.max-wait-ms"))));
         }
         ServiceTitanClients serviceTitan = new ServiceTitanClients(clients);
         r.bind("serviceTitan", serviceTitan);

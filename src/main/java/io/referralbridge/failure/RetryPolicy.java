@@ -49,6 +49,9 @@ public final class RetryPolicy {
     /** 429: the service's pace applies to every task of the queue, so the queue waits, whatever a probe would say. */
     public boolean throttled(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.referralbridge.servicetitan.RequestBudget.Busy) {
+                return true; // the budget is taken for longer than a call may wait: as good as a 429
+            }
             if (t instanceof HttpOperationFailedException http) {
                 return http.getStatusCode() == 429;
             }

@@ -65,8 +65,15 @@ public final class Reports {
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         m.setHeader(Exchange.CONTENT_TYPE, "text/csv; charset=utf-8");
         m.setHeader("Content-Disposition", "attachment; filename=\"referrals.csv\"");
+        if (rows.size() > EXPORT_LIMIT) {
+            // Cut, and said so: export the rest by period (from=, to=).
+            m.setHeader("X-Export-Truncated", "first " + EXPORT_LIMIT + " referrals; export the rest by period");
+            rows = rows.subList(0, EXPORT_LIMIT);
+        }
         m.setBody(io.referralbridge.web.Csv.write(EXPORT_COLUMNS, rows));
     }
+
+    static final int EXPORT_LIMIT = 100_000;
 
     static final List<String> EXPORT_COLUMNS = List.of("code", "campaign_id", "state", "joined_at", "qualified_at",
             "notified_at", "milestone", "booking_id", "job_id", "revenue", "referrer_email", "not_qualified_reason");

@@ -143,17 +143,22 @@ public final class ServiceTitanEvents {
             return true;
         });
         exchange.setProperty(NEW_EVENT, stored && waking);
-        prune(connection);
+        prune();
         metrics.count("bridge.servicetitan.events", "connection", connection, "result", stored ? "new" : "repeat");
         return new Received(stored ? "stored" : "already received", id);
     }
 
     /** Events older than the retention are forgotten (ServiceTitan's retries end minutes after the first delivery). */
-    private void prune(String connection) {
+    private void prune() {
         long now = System.currentTimeMillis();
         long last = prunedAt.get();
         if (now - last > 600_000 && prunedAt.compareAndSet(last, now)) {
-            Tx.run(ds, tx -> tx.update(sql.get("prune-events"), connection, retentionDays));
+            try {
+                Tx.run(ds, tx -> tx.update(sql.get("prune-events"), retentionDays));
+            } catch (RuntimeException e) {
+                // The event is stored: its answer and its wake-up do not depend on housekeeping.
+                LOG.warn("Could not forget old ServiceTitan events: {}", e.toString());
+            }
         }
     }
 

@@ -244,7 +244,7 @@ public final class Benchmark {
             int n = 20_000;
             StringBuilder value = new StringBuilder();
             for (int k : new int[] {1, 10}) {
-                var budget = new io.referralbridge.servicetitan.RequestBudget(ds, "bench-" + k, 1e9, k);
+                var budget = new io.referralbridge.servicetitan.RequestBudget(ds, "bench-" + k, 1e9, k, 30_000);
                 for (int i = 0; i < 2000; i++) {
                     budget.acquire(); // warm-up
                 }
