@@ -92,21 +92,17 @@ public final class ServiceTitanClient {
      * answer but 5xx, 429 and 408 shows the service up.
      */
     public boolean answersBookings(long bookingProvider) {
-        try {
-            get(bookingsPath(bookingProvider), params("pageSize", "1"));
-            return true;
-        } catch (HttpOperationFailedException e) {
-            int s = e.getStatusCode();
-            return s < 500 && s != 429 && s != 408;
-        } catch (Exception e) {
-            return false;
-        }
+        return answers(bookingsPath(bookingProvider));
     }
 
     /** Whether ServiceTitan answers a plain read of customers (the probe of the referrer-write queue). */
     public boolean answersCustomers() {
+        return answers("/crm/v2/tenant/" + conn.tenantId() + "/customers");
+    }
+
+    private boolean answers(String listPath) {
         try {
-            get("/crm/v2/tenant/" + conn.tenantId() + "/customers", params("pageSize", "1"));
+            get(listPath, params("pageSize", "1"));
             return true;
         } catch (HttpOperationFailedException e) {
             int s = e.getStatusCode();
