@@ -14,7 +14,7 @@ import io.referralbridge.db.Tx;
  * the connection's rate across all nodes, so three nodes together send what one would, and steady load never meets a
  * 429. The budget is a row in PostgreSQL holding the time of the next free slot (GCRA, a token bucket of depth one);
  * a node reserves {@code slotsPerClaim} slots per statement and spends them in order, dropping any whose time passed
- * unused (a late slot sent now would bunch calls together). The pace is 95 % of the configured rate: network jitter
+ * unused (a late slot sent now would bunch calls together). The pace is 92 % of the configured rate: network jitter
  * then never puts more than the rate into one second at ServiceTitan.
  * <p>
  * Hand-written rather than a rate-limiter library: the libraries keep their buckets per JVM (Resilience4j, Guava) or
@@ -23,7 +23,7 @@ import io.referralbridge.db.Tx;
  */
 public final class RequestBudget {
 
-    static final double PACE = 0.95;
+    static final double PACE = 0.92;
 
     private final DataSource ds;
     private final String connection;
