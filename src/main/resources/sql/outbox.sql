@@ -23,7 +23,7 @@ WITH c AS (
 UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1,
     claim_token = gen_random_uuid(), claimed_by = ?
 FROM c WHERE o.id = c.id
-RETURNING o.id, o.referral_id, o.attempts, o.claim_token,
+RETURNING o.id, o.referral_id AS subject_id, o.attempts, o.claim_token,
     CAST(extract(epoch FROM o.next_attempt_at) * 1000000 AS BIGINT) AS due_us
 
 -- name: claim-in-connection
@@ -42,7 +42,26 @@ WITH c AS (
 UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1,
     claim_token = gen_random_uuid(), claimed_by = ?
 FROM c WHERE o.id = c.id
-RETURNING o.id, o.referral_id, o.attempts, o.claim_token,
+RETURNING o.id, o.referral_id AS subject_id, o.attempts, o.claim_token,
+    CAST(extract(epoch FROM o.next_attempt_at) * 1000000 AS BIGINT) AS due_us
+
+-- name: claim-enrolments
+-- (kind, connection, kind, connection, kind, connection, batch_size, lease_seconds, node): as claim-in-connection, for
+-- the enrolments of one ServiceTitan connection
+WITH c AS (
+    SELECT o.id FROM outbox o JOIN enrolment e ON e.id = o.enrolment_id
+    WHERE NOT EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.until > now())
+      AND o.kind = ? AND e.connection = ? AND o.status = 'pending' AND o.next_attempt_at <= now()
+      AND (o.claimed_until IS NULL OR o.claimed_until < now())
+    ORDER BY o.next_attempt_at, o.id
+    LIMIT CASE WHEN EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.failures > 0) THEN 1
+          ELSE ? END
+    FOR UPDATE OF o SKIP LOCKED
+)
+UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1,
+    claim_token = gen_random_uuid(), claimed_by = ?
+FROM c WHERE o.id = c.id
+RETURNING o.id, o.enrolment_id AS subject_id, o.attempts, o.claim_token,
     CAST(extract(epoch FROM o.next_attempt_at) * 1000000 AS BIGINT) AS due_us
 
 -- name: renew

@@ -81,6 +81,18 @@ async function load() {
     drawWeeks($('weekly-chart'), d.weeks);
     const top = $('top-referrers').tBodies[0]; top.replaceChildren();
     for (const t of d.top_referrers) top.appendChild(row([cell(t.referrer), cell(t.referrals), cell(t.qualified)]));
+    const enrolled = $('enrolments').tBodies[0]; enrolled.replaceChildren();
+    for (const e of d.enrolments) enrolled.appendChild(row([cell(e.campaign), cell(e.enrolled), cell(e.skipped)]));
+    const backfills = await api('/api/enrolments/backfills');
+    const bfBody = $('backfills').tBodies[0]; bfBody.replaceChildren();
+    for (const b of backfills.backfills) {
+      const bar = document.createElement('progress'); bar.max = Math.max(b.total, 1); bar.value = b.done;
+      const progress = document.createElement('td'); progress.appendChild(bar);
+      bfBody.appendChild(row([cell(b.id), cell(b.campaign), cell(b.from.slice(0, 10) + ' to ' + b.to.slice(0, 10)),
+        cell(b.state), progress, cell(b.done + ' / ' + (b.estimated ? '~' : '') + b.total), cell(b.ratePerMinute),
+        cell(b.secondsLeft == null ? '-' : duration(b.secondsLeft)), cell(b.customers.enrolled),
+        cell(b.customers.skipped), cell(b.customers.failed)]));
+    }
     const summary = await api('/api/reports/summary');
     const tbody = $('summary').tBodies[0]; tbody.replaceChildren();
     for (const c of summary.campaigns) {
@@ -112,7 +124,7 @@ async function load() {
       const button = document.createElement('button'); button.textContent = 'Replay';
       button.onclick = async () => { await api('/admin/dead-letters/' + d.id + '/replay', { method: 'POST' }); load(); };
       const action = document.createElement('td'); action.appendChild(button);
-      dlBody.appendChild(row([cell(d.id), cell(d.code || d.referral_id), cell(d.route_id), cell(d.attempts),
+      dlBody.appendChild(row([cell(d.id), cell(d.code || d.referral_id || ('enrolment ' + d.enrolment_id)), cell(d.route_id), cell(d.attempts),
         cell((d.cause || '').slice(0, 120)), action]));
     }
     $('status').textContent = 'updated ' + new Date().toLocaleTimeString();

@@ -90,8 +90,13 @@ public final class BridgeConfiguration implements CamelConfiguration {
         java.time.Instant exportStart = exportStart(s);
         PlatformConnection platform = PlatformConnection.from(s);
         if (!platform.mode().equals("api")) {
-            // An inbound webhook carries only a code: it cannot take a reward back.
+            // An inbound webhook carries only a code: it cannot take a reward back, nor add a referrer.
             for (io.referralbridge.campaign.Campaign c : campaigns.all()) {
+                if (c.enrolment().enabled()) {
+                    throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " enrols "
+                            + "customers (bridge.campaign." + c.id() + ".enrol or bridge.campaigns.enrol = true), "
+                            + "which platform.mode=" + platform.mode() + " cannot do: use platform.mode=api");
+                }
                 if (c.qualification().clawbackSeconds() > 0) {
                     throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " claws back "
                             + "(clawback-days > 0), which platform.mode=" + platform.mode() + " cannot tell the "
@@ -172,10 +177,18 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("referrerInServiceTitan", referrer);
         r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mapper,
                 platform.mode().equals("api"), referrer));
+        ReferralPlatformClient platformClient = new ReferralPlatformClient(platform, json,
+                context.createProducerTemplate());
+        r.bind("referralPlatform", platformClient);
+        io.referralbridge.enrolment.Enrolments enrolments = new io.referralbridge.enrolment.Enrolments(
+                db.dataSource(), outbox, campaigns, serviceTitan, platformClient, json, metrics);
+        r.bind("enrolments", enrolments);
+        r.bind("enrolmentBackfills", new io.referralbridge.enrolment.EnrolmentBackfills(db.dataSource(), campaigns,
+                serviceTitan, enrolments, json, s.getIntAtLeast("bridge.enrolment.backfill-page-size", 1)));
         ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, lifecycle, metrics,
                 s.getIntAtLeast("bridge.poll.invoice-retention-days", 1), exportStart,
                 new io.referralbridge.qualification.PhoneIns(db.dataSource(), campaigns, lifecycle,
-                        s.required("bridge.match.code-field"), referrer), referrer);
+                        s.required("bridge.match.code-field"), referrer), referrer, enrolments);
         r.bind("poller", poller);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
@@ -191,7 +204,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
         context.getExecutorServiceManager().registerThreadPoolProfile(
                 new org.apache.camel.builder.ThreadPoolProfileBuilder("taskCalls").poolSize(concurrency)
                         .maxPoolSize(concurrency).maxQueueSize(-1).build());
-        r.bind("connectionRoutes", new ConnectionRoutes(connections, referrer.anyWrites()));
+        r.bind("connectionRoutes", new ConnectionRoutes(connections, referrer.anyWrites(), enrolments.any()));
         r.bind("serviceTitanEvents", new io.referralbridge.qualification.ServiceTitanEvents(db.dataSource(), json,
                 connections, s.required("servicetitan.webhook.signature-header"),
                 s.getIntAtLeast("servicetitan.webhook.max-body-bytes", 1024),
@@ -227,9 +240,6 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 s.getInt("bridge.poll.evaluation-batch-size"), metrics));
         r.bind("reports", new Reports(io.referralbridge.campaign.PlatformFields.parse("bridge.fields.referrer-email",
                 s.get("bridge.fields.referrer-email", "/data/referred_by/email")), json));
-        ReferralPlatformClient platformClient = new ReferralPlatformClient(platform, json,
-                context.createProducerTemplate());
-        r.bind("referralPlatform", platformClient);
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), lifecycle, outbox,
                 platform.mode().equals("api"), campaigns));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, lifecycle, metrics);
@@ -240,6 +250,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         if (s.getBoolean("camel.main.jmxEnabled")) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,
+                    context.getRegistry().lookupByNameAndType("enrolmentBackfills",
+                            io.referralbridge.enrolment.EnrolmentBackfills.class),
                     s.get("bridge.cluster.name", s.required("camel.main.name")))));
         }
         r.bind("adminAuth", adminAuth);
@@ -257,7 +269,7 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 yield provider != null && serviceTitan.get(task.queue()).answersBookings(provider);
             }
             case NOTIFY_PLATFORM -> platform.answers(exchange.getProperty(ReferralPlatformClient.CODE, String.class));
-            case WRITE_REFERRER -> serviceTitan.get(task.queue()).answersCustomers();
+            case WRITE_REFERRER, ENROL_CUSTOMER -> serviceTitan.get(task.queue()).answersCustomers();
         };
     }
 

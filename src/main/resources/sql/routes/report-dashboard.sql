@@ -1,4 +1,5 @@
--- The program's dashboard (route api-report-dashboard): referrals who joined in [from, to), one JSON document.
+-- The program's dashboard (route api-report-dashboard): referrals who joined in [from, to), and customers enrolled as
+-- referrers in [from, to) (by the time their enrolment was done), one JSON document.
 -- Parameters from reports.dashboardQuery; referrer: the path of the referrer's email in the webhook (no #>> operator:
 -- camel-sql takes # for a parameter).
 WITH r AS (
@@ -37,6 +38,14 @@ SELECT CAST(json_build_object(
     'weeks', (SELECT coalesce(json_agg(json_build_object('week', to_char(week, 'YYYY-MM-DD'), 'joined', joined,
                                                           'qualified', qualified) ORDER BY week), '[]'::json)
               FROM weeks),
+    'enrolments', (SELECT coalesce(json_agg(json_build_object('campaign', campaign_id, 'enrolled', enrolled,
+                                                               'skipped', skipped) ORDER BY campaign_id), '[]'::json)
+                   FROM (SELECT campaign_id, count(*) FILTER (WHERE state = 'enrolled') AS enrolled,
+                                count(*) FILTER (WHERE state = 'skipped') AS skipped
+                         FROM enrolment
+                         WHERE done_at >= :#from AND done_at < :#to
+                           AND (CAST(:#campaign AS TEXT) IS NULL OR campaign_id = :#campaign)
+                         GROUP BY campaign_id) e),
     'review_queue', (SELECT count(*) FROM match_review),
     'dead_letters', (SELECT count(*) FROM dead_letter WHERE replayed_at IS NULL)
 ) AS TEXT) AS dashboard

@@ -9,7 +9,8 @@ import com.fasterxml.jackson.core.JsonPointer;
  * from a field of the webhook or a default), and whether a referral is a first-time client; {@code existingCustomer} is
  * what becomes of a person ServiceTitan already has as a customer. {@code connection} names the
  * ServiceTitan tenant connection its referrals are booked in and polled from. {@code customerFields} names, per
- * referrer value ({@link ReferrerData#KEYS}), the ServiceTitan customer custom field that receives it.
+ * referrer value ({@link ReferrerData#KEYS}), the ServiceTitan customer custom field that receives it;
+ * {@code enrolment} which customers with completed work become the campaign's referrers.
  */
 public record Campaign(
         String id,
@@ -31,7 +32,8 @@ public record Campaign(
         List<SummaryExtra> summaryExtras,
         Qualification qualification,
         String connection,
-        java.util.Map<String, String> customerFields) {
+        java.util.Map<String, String> customerFields,
+        EnrolmentRule enrolment) {
 
     /** How a job finds this campaign's referrals: its booking, and for phone-ins email, phone or code-field. */
     public static final java.util.Set<String> MATCH_BY = java.util.Set.of("booking", "email", "phone", "code-field");

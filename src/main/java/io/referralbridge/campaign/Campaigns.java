@@ -142,7 +142,8 @@ public final class Campaigns {
                 List.copyOf(extras),
                 qualification(s, id, p),
                 connection.name(),
-                customerFields(s, id, p));
+                customerFields(s, id, p),
+                enrolment(s, id, p));
     }
 
     /**
@@ -163,6 +164,72 @@ public final class Campaigns {
             out.put(value, field);
         }
         return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * The enrolment rule: {@code enrol=true} and the {@code enrol-*} settings, each the campaign's own or every
+     * campaign's default ({@code bridge.campaigns.enrol-*}).
+     */
+    static EnrolmentRule enrolment(Settings s, String id, String p) {
+        if (!Settings.parseBoolean(key(s, p, "enrol"), s.required(key(s, p, "enrol")))) {
+            return EnrolmentRule.off();
+        }
+        List<String> statuses = s.getList(key(s, p, "enrol-statuses"));
+        if (statuses.isEmpty()) {
+            throw invalid(id, key(s, p, "enrol-statuses"), "", "one or more job statuses, such as Completed");
+        }
+        java.math.BigDecimal minTotal = null;
+        String total = s.optional(key(s, p, "enrol-min-invoice-total")).filter(v -> !v.isBlank()).orElse(null);
+        if (total != null) {
+            try {
+                minTotal = new java.math.BigDecimal(total.trim());
+            } catch (NumberFormatException e) {
+                throw invalid(id, key(s, p, "enrol-min-invoice-total"), total, "an amount such as 250.00");
+            }
+        }
+        List<Map.Entry<String, String>> skipWhen = new ArrayList<>();
+        for (String rule : s.getList(key(s, p, "enrol-skip-when"))) {
+            int eq = rule.indexOf('=');
+            String field = (eq < 0 ? rule : rule.substring(0, eq)).trim();
+            String value = eq < 0 ? "true" : rule.substring(eq + 1).trim();
+            if (!field.matches("[A-Za-z][A-Za-z0-9]*") || value.isEmpty()) {
+                throw invalid(id, key(s, p, "enrol-skip-when"), rule,
+                        "ServiceTitan customer fields, each alone (true means skip) or as field=value");
+            }
+            skipWhen.add(Map.entry(field, value));
+        }
+        String returnKey = key(s, p, "enrol-return-fields");
+        Map<String, String> returnFields = new LinkedHashMap<>();
+        for (String pair : s.getList(returnKey)) {
+            int eq = pair.indexOf('=');
+            String value = eq < 0 ? pair.trim() : pair.substring(0, eq).trim();
+            String field = eq < 0 ? "" : pair.substring(eq + 1).trim();
+            if (!EnrolmentRule.RETURN_VALUES.contains(value) || field.isEmpty()) {
+                throw invalid(id, returnKey, pair, "value=Custom Field Name pairs, the value one of "
+                        + EnrolmentRule.RETURN_VALUES);
+            }
+            returnFields.put(value, field);
+        }
+        return new EnrolmentRule(true, List.copyOf(statuses), ids(s, id, key(s, p, "enrol-job-types")),
+                ids(s, id, key(s, p, "enrol-business-units")), minTotal,
+                Settings.parseBoolean(key(s, p, "enrol-paid-in-full"), s.required(key(s, p, "enrol-paid-in-full"))),
+                days(s, id, p, "enrol-delay-days"), List.copyOf(skipWhen),
+                java.util.Collections.unmodifiableMap(returnFields),
+                Settings.parseBoolean(key(s, p, "enrol-referred-customers"),
+                        s.required(key(s, p, "enrol-referred-customers"))));
+    }
+
+    /** The campaign's own setting if it has one, else every campaign's default. */
+    private static String key(Settings s, String p, String name) {
+        return s.optional(p + name).isPresent() ? p + name : "bridge.campaigns." + name;
+    }
+
+    private static Set<Long> ids(Settings s, String campaign, String key) {
+        Set<Long> out = new java.util.LinkedHashSet<>();
+        for (String v : s.getList(key)) {
+            out.add(positiveId(campaign, key, v));
+        }
+        return Set.copyOf(out);
     }
 
     static Campaign.Qualification qualification(Settings s, String id, String p) {

@@ -58,35 +58,41 @@ public final class DeadLetters {
         this.referrals = referrals;
     }
 
-    /** A task whose last attempt failed (or that retrying cannot help): recorded, its referral failed. */
+    /** A task whose last attempt failed (or that retrying cannot help): recorded, its referral (or enrolment) failed. */
     public void record(Exchange exchange, OutboxTask task, Throwable cause) throws Exception {
         String routeId = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, "unknown", String.class);
         int attempts = task.attempts();
         ObjectNode payload = json.createObjectNode();
         payload.put("outboxId", task.id());
         payload.put("kind", task.kind().id());
-        payload.put("referralId", task.referralId());
+        boolean enrolment = task.kind().forEnrolment();
+        payload.put(enrolment ? "enrolmentId" : "referralId", task.subjectId());
         try {
-            // The webhook the referral came from, so the operator sees what was being processed.
-            payload.set("referral", referrals.load(task.referralId()).payload());
+            // What was being processed: the webhook the referral came from, or the enrolment's customer and job.
+            payload.set(enrolment ? "enrolment" : "referral", enrolment
+                    ? json.valueToTree(Tx.run(ds, tx -> tx.one(sql.get("enrolment"), task.subjectId())))
+                    : referrals.load(task.referralId()).payload());
         } catch (RuntimeException e) {
-            payload.put("referral", "unavailable: " + e.getMessage());
+            payload.put(enrolment ? "enrolment" : "referral", "unavailable: " + e.getMessage());
         }
         String reason = describe(cause);
         OutboxTask failed = task;
         long id = Tx.run(ds, tx -> {
-            Map<String, Object> row = tx.one(sql.get("insert"), routeId, failed.id(), failed.referralId(),
+            Map<String, Object> row = tx.one(sql.get("insert"), routeId, failed.id(),
+                    enrolment ? null : failed.subjectId(), enrolment ? failed.subjectId() : null,
                     json.writeValueAsString(payload), reason, attempts);
             outbox.markDead(tx, failed);
-            if (FAILS.containsKey(failed.kind())) {
+            if (enrolment) {
+                tx.update(sql.get("enrolment-failed"), shorten(reason, 500), failed.subjectId());
+            } else if (FAILS.containsKey(failed.kind())) {
                 lifecycle.move(tx, failed.referralId(), FAILS.get(failed.kind()), "dead letter: " + shorten(reason,
                         200));
             }
             return ((Number) row.get("id")).longValue();
         });
         metrics.count("bridge.dead.letters", "kind", task.kind().id());
-        LOG.warn("Dead letter {}: referral {} task {} failed after {} attempt(s) in route {}: {}", id,
-                task.referralId(), task.kind(), attempts, routeId, shorten(reason, 300));
+        LOG.warn("Dead letter {}: {} task {} failed after {} attempt(s) in route {}: {}", id,
+                task.subject(), task.kind(), attempts, routeId, shorten(reason, 300));
     }
 
     /** Puts a dead letter's task back in the outbox. 404 if unknown, 409 if already replayed. */
@@ -110,6 +116,9 @@ public final class DeadLetters {
             TaskKind kind = TaskKind.of(json.readTree((String) dl.get("payload")).path("kind").asText());
             if (outboxId != null) {
                 outbox.revive(tx, outboxId);
+            }
+            if (kind.forEnrolment() && dl.get("enrolment_id") != null) {
+                tx.update(sql.get("enrolment-replayed"), dl.get("enrolment_id"));
             }
             if (referralId != null && REPLAYS.containsKey(kind)) {
                 lifecycle.move(tx, referralId, REPLAYS.get(kind),

@@ -52,14 +52,14 @@ public final class TaskFailures {
                     && (policy.throttled(cause) || !outbox.succeededLately(task) && !serviceAnswers(task, exchange))
                     && outbox.holdAndReschedule(task, policy.serverDelayMs(cause), policy.initialDelayMs(),
                             policy.maxDelayMs(), DeadLetters.describe(cause))) {
-                LOG.warn("Referral {} task {} attempt {} failed; queue {} waits for the service: {}", task.referralId(),
-                        task.kind(), task.attempts(), task.queue(), DeadLetters.shorten(DeadLetters.describe(cause),
+                LOG.warn("Task {} of {} attempt {} failed; queue {} waits for the service: {}", task.kind(), task.subject(),
+                        task.attempts(), task.queue(), DeadLetters.shorten(DeadLetters.describe(cause),
                                 300));
             } else if (policy.another(task.attempts(), cause)) {
                 long delay = policy.delayMs(task.attempts(), cause);
                 outbox.reschedule(task, delay, DeadLetters.describe(cause));
-                LOG.warn("Referral {} task {} attempt {} failed, next attempt in {} ms: {}", task.referralId(),
-                        task.kind(), task.attempts(), delay, DeadLetters.shorten(DeadLetters.describe(cause), 300));
+                LOG.warn("Task {} of {} attempt {} failed, next attempt in {} ms: {}", task.kind(),
+                        task.subject(), task.attempts(), delay, DeadLetters.shorten(DeadLetters.describe(cause), 300));
             } else {
                 deadLetters.record(exchange, task, cause);
             }

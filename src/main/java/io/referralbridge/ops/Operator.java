@@ -22,9 +22,11 @@ public final class Operator implements OperatorMBean, AutoCloseable {
     private final DeadLetters deadLetters;
     private final ObjectMapper json;
     private final ObjectName name;
+    private final io.referralbridge.enrolment.EnrolmentBackfills backfills;
 
     public Operator(ProducerTemplate template, ServiceTitanPoller poller, DeadLetters deadLetters, ObjectMapper json,
-                    String instance) throws Exception {
+                    io.referralbridge.enrolment.EnrolmentBackfills backfills, String instance) throws Exception {
+        this.backfills = backfills;
         this.template = template;
         this.poller = poller;
         this.deadLetters = deadLetters;
@@ -45,7 +47,10 @@ public final class Operator implements OperatorMBean, AutoCloseable {
                 "pausePolling", "Pause the scheduled poll of a connection (blank: all), on every node, across restarts",
                 "resumePolling", "Resume the scheduled poll of a connection (blank: all)",
                 "listDeadLetters", "The open dead letters: failed tasks with their cause, for replay",
-                "replayDeadLetter", "Queue a dead letter's task again (its id from listDeadLetters)");
+                "replayDeadLetter", "Queue a dead letter's task again (its id from listDeadLetters)",
+                "startEnrolmentBackfill", "Enrol the customers of the jobs completed in a date range: campaign id, "
+                        + "from and to (2026-01-01, to exclusive); answers its progress",
+                "enrolmentBackfills", "Enrolment backfills with their progress: done / total, rate, seconds left");
 
         Described(Operator operator) {
             super(operator, OperatorMBean.class, false);
@@ -59,6 +64,9 @@ public final class Operator implements OperatorMBean, AutoCloseable {
         @Override
         protected String getParameterName(javax.management.MBeanOperationInfo op,
                                           javax.management.MBeanParameterInfo param, int sequence) {
+            if (op.getName().equals("startEnrolmentBackfill")) {
+                return new String[] {"campaign", "from", "to"}[sequence];
+            }
             return op.getName().equals("replayDeadLetter") ? "id" : "connection";
         }
 
@@ -93,6 +101,22 @@ public final class Operator implements OperatorMBean, AutoCloseable {
     @Override
     public String replayDeadLetter(long id) throws Exception {
         return json.writeValueAsString(deadLetters.replay(String.valueOf(id)));
+    }
+
+    @Override
+    public String startEnrolmentBackfill(String campaign, String from, String to) throws Exception {
+        try {
+            return json.writeValueAsString(backfills.start(campaign == null ? "" : campaign.trim(),
+                    from == null ? "" : from.trim(), to == null ? "" : to.trim()));
+        } catch (io.referralbridge.web.HttpProblem p) {
+            // JMX has no status: the reason, as the API says it
+            throw new IllegalArgumentException(p.getMessage());
+        }
+    }
+
+    @Override
+    public String enrolmentBackfills() throws Exception {
+        return json.writeValueAsString(backfills.list());
     }
 
     private static String blankToNull(String s) {

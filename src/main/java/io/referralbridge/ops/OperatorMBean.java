@@ -15,4 +15,8 @@ public interface OperatorMBean {
     String listDeadLetters() throws Exception;
 
     String replayDeadLetter(long id) throws Exception;
+
+    String startEnrolmentBackfill(String campaign, String from, String to) throws Exception;
+
+    String enrolmentBackfills() throws Exception;
 }

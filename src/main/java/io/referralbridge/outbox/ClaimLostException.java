@@ -7,7 +7,7 @@ package io.referralbridge.outbox;
 public final class ClaimLostException extends RuntimeException {
 
     public ClaimLostException(OutboxTask task) {
-        super("Claim on outbox task " + task.id() + " (" + task.kind() + ", referral " + task.referralId()
+        super("Claim on outbox task " + task.id() + " (" + task.kind() + ", " + task.subject()
                 + ") was taken over; leaving it to its new holder");
     }
 }

@@ -75,12 +75,13 @@ public final class Outbox implements AutoCloseable {
                 kind.id(), kind.id(), PLATFORM_QUEUE, batchSize, leaseSeconds, node)));
     }
 
-    /** Tasks of one ServiceTitan connection's referrals, so that one tenant's trouble queues only its own work. */
+    /** Tasks of one ServiceTitan connection's referrals (or enrolments), so that one tenant's trouble queues only its own work. */
     public List<OutboxTask> claim(TaskKind kind, String connection) {
         if (stopping) {
             return List.of();
         }
-        return tasks(kind, connection, Tx.run(ds, tx -> tx.query(sql.get("claim-in-connection"), kind.id(), connection,
+        String claim = kind.forEnrolment() ? "claim-enrolments" : "claim-in-connection";
+        return tasks(kind, connection, Tx.run(ds, tx -> tx.query(sql.get(claim), kind.id(), connection,
                 kind.id(), connection, kind.id(), connection, batchSize, leaseSeconds, node)));
     }
 
@@ -91,7 +92,7 @@ public final class Outbox implements AutoCloseable {
                                 ((Number) row.get("due_us")).longValue())
                         .thenComparingLong(row -> ((Number) row.get("id")).longValue()))
                 .map(row -> new OutboxTask(((Number) row.get("id")).longValue(), kind,
-                        ((Number) row.get("referral_id")).longValue(), ((Number) row.get("attempts")).intValue(),
+                        ((Number) row.get("subject_id")).longValue(), ((Number) row.get("attempts")).intValue(),
                         (UUID) row.get("claim_token"), queue))
                 .toList();
         tasks.forEach(t -> held.add(t.id()));

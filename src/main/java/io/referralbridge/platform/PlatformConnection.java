@@ -10,7 +10,13 @@ import io.referralbridge.config.Settings;
  */
 public record PlatformConnection(String mode, String baseUrl, String path, String method, String apiKey,
                                  String inboundWebhookUrl, int connectTimeoutMs, int responseTimeoutMs,
-                                 boolean includeMilestone) {
+                                 boolean includeMilestone, Enrol enrol) {
+
+    /** The enrolment call: POST {base-url}{path}; where its answer has the referrer's code and link. */
+    public record Enrol(String path, com.fasterxml.jackson.core.JsonPointer code,
+                        com.fasterxml.jackson.core.JsonPointer link) {
+    }
+
 
     public static PlatformConnection from(Settings s) {
         String mode = s.required("platform.mode");
@@ -19,12 +25,16 @@ public record PlatformConnection(String mode, String baseUrl, String path, Strin
                     s.required("platform.qualification-path"),
                     s.required("platform.qualification-method"), s.required("platform.api-key"), null,
                     s.getInt("platform.connect-timeout-ms"), s.getInt("platform.response-timeout-ms"),
-                    s.getBoolean("platform.include-milestone"));
+                    s.getBoolean("platform.include-milestone"), new Enrol(s.required("platform.enrol-path"),
+                            io.referralbridge.campaign.PlatformFields.parse("platform.enrol-code-field",
+                                    s.required("platform.enrol-code-field")),
+                            io.referralbridge.campaign.PlatformFields.parse("platform.enrol-link-field",
+                                    s.required("platform.enrol-link-field"))));
         }
         if (mode.equals("inbound-webhook")) {
             return new PlatformConnection(mode, null, null, "POST", null, s.required("platform.inbound-webhook-url"),
                     s.getInt("platform.connect-timeout-ms"), s.getInt("platform.response-timeout-ms"),
-                    false);
+                    false, null);
         }
         throw new ConfigurationException("Invalid setting 'platform.mode' = '" + mode
                 + "': expected api or inbound-webhook");

@@ -114,6 +114,54 @@ public final class ReferralPlatformClient {
     }
 
     /**
+     * Enrolment of a customer as a referrer of the campaign: POST {campaign_id, first_name, last_name, email, phone}
+     * (Referral Factory's user fields) with an Idempotency-Key; the platform answers a repeat for the same email with
+     * the referrer it has, so a retry after a lost answer enrols no one twice.
+     */
+    public void enrolRequest(Exchange exchange, String campaignId, String firstName, String lastName, String email,
+                             String phone, String idempotencyKey) throws Exception {
+        if (conn.enrol() == null) {
+            throw new IllegalStateException("Enrolment needs platform.mode=api");
+        }
+        ObjectNode body = json.createObjectNode();
+        if (campaignId.matches("[0-9]{1,18}")) {
+            body.put("campaign_id", Long.parseLong(campaignId));
+        } else {
+            body.put("campaign_id", campaignId);
+        }
+        body.put("first_name", firstName);
+        if (lastName != null) {
+            body.put("last_name", lastName);
+        }
+        body.put("email", email);
+        if (phone != null) {
+            body.put("phone", phone);
+        }
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        m.setHeader("Authorization", "Bearer " + conn.apiKey());
+        m.setHeader("Idempotency-Key", idempotencyKey);
+        m.setHeader("Accept", "application/json");
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(json.writeValueAsBytes(body));
+        exchange.setProperty(ENDPOINT, conn.baseUrl() + conn.enrol().path() + options);
+    }
+
+    /** The enrolled referrer's {code, link} from the platform's answer; the code is required, the link may be null. */
+    public String[] enrolled(Exchange exchange) throws Exception {
+        String text = exchange.getMessage().getBody(String.class);
+        JsonNode answer = text == null || text.isBlank() ? json.createObjectNode() : json.readTree(text);
+        JsonNode code = answer.at(conn.enrol().code());
+        JsonNode link = answer.at(conn.enrol().link());
+        if (!code.isValueNode() || code.asText().isBlank()) {
+            throw new io.referralbridge.campaign.MappingException("The platform's enrolment answer has no referral code at "
+                    + conn.enrol().code() + " (platform.enrol-code-field)");
+        }
+        return new String[] {code.asText(), link.isValueNode() && !link.asText().isBlank() ? link.asText() : null};
+    }
+
+    /**
      * A probe after a failed notice: does the platform answer a plain read of this referral's user? Any answer but
      * 5xx, 429 and 408 shows it up (404 included). In inbound-webhook mode there is nothing to read: true, so a failing
      * notice waits its own back-off rather than holding every other one.

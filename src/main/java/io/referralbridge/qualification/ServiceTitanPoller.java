@@ -46,6 +46,7 @@ public final class ServiceTitanPoller {
     private final java.time.Instant exportStart;
     private final PhoneIns phoneIns;
     private final io.referralbridge.referrer.ReferrerInServiceTitan referrer;
+    private final io.referralbridge.enrolment.Enrolments enrolments;
 
     /**
      * {@code exportStart}: where a feed with no stored position starts (null: at the first referral's join time, or
@@ -54,8 +55,10 @@ public final class ServiceTitanPoller {
     public ServiceTitanPoller(DataSource ds, ServiceTitanClients clients, ReferralLifecycle lifecycle,
                               io.referralbridge.ops.BridgeMetrics metrics, int invoiceRetentionDays,
                               java.time.Instant exportStart, PhoneIns phoneIns,
-                              io.referralbridge.referrer.ReferrerInServiceTitan referrer) {
+                              io.referralbridge.referrer.ReferrerInServiceTitan referrer,
+                              io.referralbridge.enrolment.Enrolments enrolments) {
         this.referrer = referrer;
+        this.enrolments = enrolments;
         this.exportStart = exportStart;
         this.phoneIns = phoneIns;
         this.invoiceRetentionDays = invoiceRetentionDays;
@@ -282,8 +285,12 @@ public final class ServiceTitanPoller {
         return n;
     }
 
-    /** A job links back to its booking (bookingId) and carries its status. */
+    /**
+     * A job links back to its booking (bookingId) and carries its status; a job that meets a campaign's enrolment rule
+     * owes its customer's enrolment (once per customer and campaign).
+     */
     private int applyJobs(Tx tx, String connection, JsonNode data) throws Exception {
+        enrolments.owe(tx, connection, data, null, null);
         Map<Long, JsonNode> byBooking = new HashMap<>();
         Map<Long, JsonNode> byId = new HashMap<>();
         for (JsonNode j : data) {

@@ -100,26 +100,31 @@ public final class ReferrerInServiceTitan {
         for (ServiceTitanClient c : serviceTitan.all()) {
             Map<String, Long> types = null;
             for (Campaign k : campaigns.all()) {
-                if (!k.connection().equals(c.connection().name()) || k.customerFields().isEmpty()) {
+                if (!k.connection().equals(c.connection().name())) {
                     continue;
                 }
-                if (types == null) {
-                    types = c.customerCustomFields(true);
-                }
-                for (Map.Entry<String, String> f : k.customerFields().entrySet()) {
-                    if (!types.containsKey(f.getValue())) {
-                        throw new io.referralbridge.config.ConfigurationException(
-                                missingField(k, f.getValue(), c, types.keySet()));
+                for (Map.Entry<String, Map<String, String>> named : Map.of("customer-fields", k.customerFields(),
+                        "enrol-return-fields", k.enrolment().returnFields()).entrySet()) {
+                    for (String field : named.getValue().values()) {
+                        if (types == null) {
+                            types = c.customerCustomFields(true);
+                        }
+                        if (!types.containsKey(field)) {
+                            throw new io.referralbridge.config.ConfigurationException(
+                                    missingField(k, named.getKey(), field, c, types.keySet()));
+                        }
                     }
                 }
             }
         }
     }
 
-    private static String missingField(Campaign k, String field, ServiceTitanClient c, Set<String> known) {
+    /** The message naming a custom field ServiceTitan does not have, and the setting that names it. */
+    public static String missingField(Campaign k, String setting, String field, ServiceTitanClient c,
+                                      Set<String> known) {
         return ("ServiceTitan tenant " + c.connection().tenantId() + " (connection '"
                 + c.connection().name() + "') has no customer custom field named '" + field + "', named by "
-                + "bridge.campaign." + k.id() + ".customer-fields (or bridge.campaigns.customer-fields); it has: "
+                + "bridge.campaign." + k.id() + "." + setting + " (or bridge.campaigns." + setting + "); it has: "
                 + (known.isEmpty() ? "none" : String.join(", ", known)));
     }
 
@@ -155,15 +160,13 @@ public final class ReferrerInServiceTitan {
         ServiceTitanClient client = serviceTitan.get(r.connection());
         ObjectNode patch = json.createObjectNode();
         if (!campaign.customerFields().isEmpty()) {
-            Map<String, Long> types = client.customerCustomFields(false);
-            if (!types.keySet().containsAll(campaign.customerFields().values())) {
-                types = client.customerCustomFields(true); // a field added in ServiceTitan since
-            }
+            Map<String, Long> types = client.customFieldTypesFor(campaign.customerFields().values());
             ArrayNode fields = patch.putArray("customFields");
             for (Map.Entry<String, String> f : campaign.customerFields().entrySet()) {
                 Long typeId = types.get(f.getValue());
                 if (typeId == null) {
-                    throw new MappingException(missingField(campaign, f.getValue(), client, types.keySet()));
+                    throw new MappingException(missingField(campaign, "customer-fields", f.getValue(), client,
+                            types.keySet()));
                 }
                 String value = referrer.value(f.getKey(), r.code(), r.payload());
                 if (value != null) {
@@ -208,7 +211,7 @@ public final class ReferrerInServiceTitan {
         return e;
     }
 
-    static String cut(String value) {
+    public static String cut(String value) {
         if (value.length() <= MAX_VALUE) {
             return value;
         }

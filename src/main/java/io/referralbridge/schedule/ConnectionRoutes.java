@@ -8,8 +8,8 @@ import org.apache.camel.builder.RouteBuilder;
 
 /**
  * Makes each configured ServiceTitan connection's routes from the route templates in
- * {@code routes/servicetitan-connection.camel.yaml}: its poll, its ServiceTitan webhook, its booking queue and (when
- * a campaign writes referrer data) its referrer-write queue. In Java only because their number
+ * {@code routes/servicetitan-connection.camel.yaml}: its poll, its ServiceTitan webhook, its booking queue, (when
+ * a campaign writes referrer data) its referrer-write queue and (when a campaign enrols customers) its enrolment queue. In Java only because their number
  * follows the configuration; the routes themselves are in the YAML.
  */
 public final class ConnectionRoutes extends RouteBuilder implements Ordered {
@@ -17,11 +17,16 @@ public final class ConnectionRoutes extends RouteBuilder implements Ordered {
     private final List<ServiceTitanConnection> connections;
 
     private final boolean referrerWrites;
+    private final boolean enrolments;
 
-    /** {@code referrerWrites}: some campaign writes referrer data to ServiceTitan (a queue worker per connection). */
-    public ConnectionRoutes(List<ServiceTitanConnection> connections, boolean referrerWrites) {
+    /**
+     * {@code referrerWrites}: some campaign writes referrer data to ServiceTitan; {@code enrolments}: some campaign
+     * enrols customers (each a queue worker per connection).
+     */
+    public ConnectionRoutes(List<ServiceTitanConnection> connections, boolean referrerWrites, boolean enrolments) {
         this.connections = connections;
         this.referrerWrites = referrerWrites;
+        this.enrolments = enrolments;
     }
 
     /** The route id of a connection's poll, also its Quartz trigger name (group {@link QuartzCluster#GROUP}). */
@@ -43,6 +48,11 @@ public final class ConnectionRoutes extends RouteBuilder implements Ordered {
                 templatedRoute("connection-queue").routeId("referrer-outbox-" + c.name())
                         .parameter("connection", c.name()).parameter("kind", "write_referrer")
                         .parameter("task", "direct:write-referrer");
+            }
+            if (enrolments) {
+                templatedRoute("connection-queue").routeId("enrolment-outbox-" + c.name())
+                        .parameter("connection", c.name()).parameter("kind", "enrol_customer")
+                        .parameter("task", "direct:enrol-customer");
             }
         }
     }

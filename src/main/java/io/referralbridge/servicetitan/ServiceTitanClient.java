@@ -163,6 +163,32 @@ public final class ServiceTitanClient {
                 params("pageSize", "50")).path("data");
     }
 
+    // ---- enrolment: the customer of a completed job, its invoices; the completed jobs of a date range ----
+
+    /** Before the read of a customer (name, doNotMail, doNotService, active, customFields). */
+    public void customerRequest(Exchange exchange, long customerId) {
+        request(exchange, "GET", "/crm/v2/tenant/" + conn.tenantId() + "/customers/" + customerId, null, null);
+    }
+
+    /** Before the read of a customer's contacts ({@code data: [{type, value}]}). */
+    public void customerContactsRequest(Exchange exchange, long customerId) {
+        request(exchange, "GET", "/crm/v2/tenant/" + conn.tenantId() + "/customers/" + customerId + "/contacts",
+                params("pageSize", "50"), null);
+    }
+
+    /** Before the read of a job's invoices. */
+    public void jobInvoicesRequest(Exchange exchange, long jobId) {
+        request(exchange, "GET", "/accounting/v2/tenant/" + conn.tenantId() + "/invoices",
+                params("jobId", String.valueOf(jobId), "pageSize", "50"), null);
+    }
+
+    /** One page of the jobs completed in [from, to), oldest id first, with the total on the first page. */
+    public JsonNode completedJobs(Instant from, Instant to, int page, int pageSize) throws Exception {
+        return get("/jpm/v2/tenant/" + conn.tenantId() + "/jobs", params("completedOnOrAfter", from.toString(),
+                "completedBefore", to.toString(), "page", String.valueOf(page), "pageSize", String.valueOf(pageSize),
+                "includeTotal", String.valueOf(page == 1), "sort", "+Id"));
+    }
+
     // ---- referrer data kept in ServiceTitan (custom fields, externalData) ----
 
     private volatile Map<String, Long> customFieldTypes;
@@ -204,6 +230,18 @@ public final class ServiceTitanClient {
         }
         customFieldTypes = java.util.Collections.unmodifiableMap(read);
         return customFieldTypes;
+    }
+
+    /**
+     * The type ids of these custom-field names: the kept definitions, read again once if a name is unknown (a field
+     * added in ServiceTitan since). A name still unknown is missing from the answer.
+     */
+    public Map<String, Long> customFieldTypesFor(java.util.Collection<String> names) throws Exception {
+        Map<String, Long> types = customerCustomFields(false);
+        if (!types.keySet().containsAll(names)) {
+            types = customerCustomFields(true);
+        }
+        return types;
     }
 
     // ---- export feeds (incremental sync) ----

@@ -26,7 +26,8 @@ class BookingMapperTest {
         return new Campaign("17", "c", 42, null, null, null, null, null, "Referral", null, summaryDefault,
                 p("/data/fields/service_needed"), false, ExistingCustomer.BOOK, java.util.Set.of("booking"), 0,
                 List.of(),
-                Campaign.Qualification.manualOnly(), "default", java.util.Map.of());
+                Campaign.Qualification.manualOnly(), "default", java.util.Map.of(),
+                EnrolmentRule.off());
     }
 
     private static BookingMapper mapper() {

@@ -27,6 +27,7 @@ import io.referralbridge.sandbox.SandboxStore;
 public final class ReferralPlatformSandbox implements AutoCloseable {
 
     private static final String USER = "platform.user";
+    private static final String REFERRER = "platform.referrer";
 
     private final String apiKey;
     private final LocalHttpServer server;
@@ -39,6 +40,10 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     private final Faults faults = new Faults();
     private final SandboxStore store;
     private int duplicates;
+    // Referrers by campaign and lower-cased email, as Referral Factory keeps its users: one per email and campaign.
+    private final Map<String, ObjectNode> referrers = new LinkedHashMap<>();
+    private final Map<String, Integer> enrolCalls = new LinkedHashMap<>();
+    private final List<String> refusedEmails = new ArrayList<>();
 
     private ReferralPlatformSandbox(int port, String apiKey, SandboxStore store) throws IOException {
         this.apiKey = apiKey;
@@ -47,6 +52,9 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
             if (user.hasNonNull("qualified_at")) {
                 qualifiedAt.put(user.path("code").asText(), Instant.parse(user.path("qualified_at").asText()));
             }
+        }
+        for (ObjectNode referrer : store.records(REFERRER)) {
+            referrers.put(referrerKey(referrer.path("campaign_id").asText(), referrer.path("email").asText()), referrer);
         }
         this.server = new LocalHttpServer("platform-sandbox", port, 4, 64, this::handle);
     }
@@ -117,6 +125,36 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
         return duplicates;
     }
 
+    /** The referrer enrolled with this email in this campaign, or null. */
+    public synchronized JsonNode referrer(String campaignId, String email) {
+        ObjectNode r = referrers.get(referrerKey(campaignId, email));
+        return r == null ? null : r.deepCopy();
+    }
+
+    /** Referrers enrolled, all campaigns. */
+    public synchronized int referrerCount() {
+        return referrers.size();
+    }
+
+    /** Enrolment calls received for this email, new or repeated. */
+    public synchronized int enrolCalls(String email) {
+        return enrolCalls.getOrDefault(email.toLowerCase(java.util.Locale.ROOT), 0);
+    }
+
+    /** Enrolment calls received, all emails. */
+    public synchronized int enrolCalls() {
+        return enrolCalls.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** The platform refuses to enrol this email (422), as it does an address it finds invalid. */
+    public synchronized void refuseEmail(String email) {
+        refusedEmails.add(email.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private static String referrerKey(String campaignId, String email) {
+        return campaignId + "|" + email.toLowerCase(java.util.Locale.ROOT);
+    }
+
     // ---- HTTP ----
 
     private void handle(HttpExchange ex) throws IOException {
@@ -163,6 +201,22 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
             }
             return qualify(req.path("code").asText(""));
         }
+        if (path.equals("/api/v2/users") && method.equals("POST")) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (auth == null) {
+                return new Reply(401, error("Missing API key"));
+            }
+            if (!auth.equals("Bearer " + apiKey)) {
+                return new Reply(403, error("Invalid API key"));
+            }
+            JsonNode req;
+            try {
+                req = json.readTree(body);
+            } catch (IOException e) {
+                return new Reply(422, error("Invalid JSON"));
+            }
+            return enrol(req);
+        }
         if (path.startsWith("/webhook/") && path.endsWith("/qualify") && method.equals("POST")) {
             String form = new String(body, StandardCharsets.UTF_8);
             String code = form.startsWith("code=") ? java.net.URLDecoder.decode(form.substring(5),
@@ -181,6 +235,47 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
             return new Reply(200, user);
         }
         return new Reply(404, error("Not found"));
+    }
+
+    /**
+     * Adds a referrer to a campaign (Referral Factory's user, type person_referring): 201 with its code and referral
+     * link; a repeat for the same email and campaign answers 200 with the referrer it has. 422 without a campaign, a
+     * first name or a valid email.
+     */
+    private Reply enrol(JsonNode req) {
+        String campaign = req.path("campaign_id").asText("");
+        String email = req.path("email").asText("").strip();
+        String firstName = req.path("first_name").asText("").strip();
+        if (campaign.isEmpty() || firstName.isEmpty() || !email.matches("[^@\\s]+@[^@\\s]+")) {
+            return new Reply(422, error("campaign_id, first_name and a valid email are required"));
+        }
+        String lower = email.toLowerCase(java.util.Locale.ROOT);
+        enrolCalls.merge(lower, 1, Integer::sum);
+        if (refusedEmails.contains(lower)) {
+            return new Reply(422, error("The email address is not valid"));
+        }
+        ObjectNode existing = referrers.get(referrerKey(campaign, email));
+        if (existing != null) {
+            return new Reply(200, existing.deepCopy());
+        }
+        int n = referrers.size() + 1;
+        String code = (firstName.replaceAll("[^A-Za-z]", "").toUpperCase(java.util.Locale.ROOT) + "XXXX")
+                .substring(0, 4) + "-" + Integer.toString(1000 + n, 36).toUpperCase(java.util.Locale.ROOT);
+        ObjectNode user = json.createObjectNode();
+        user.put("id", 90_000 + n);
+        user.set("campaign_id", req.path("campaign_id"));
+        user.put("type", "person_referring");
+        user.put("first_name", firstName);
+        user.put("last_name", req.path("last_name").asText(null));
+        user.put("email", email);
+        user.put("phone", req.path("phone").asText(null));
+        user.put("code", code);
+        user.put("url", "https://refer.example.com/r/" + code);
+        user.put("signed_up_at", Instant.now().toString());
+        user.putNull("qualified_at");
+        referrers.put(referrerKey(campaign, email), user);
+        store.save(REFERRER, referrerKey(campaign, email), user);
+        return new Reply(201, user.deepCopy());
     }
 
     private Reply qualify(String code) {

@@ -99,7 +99,9 @@ final class Customers {
             new String[] {"9103", "Referral Campaign", "Text"},
             new String[] {"9104", "Referral Link", "Text"},
             new String[] {"9105", "Referral Code", "Text"},
-            new String[] {"9106", "Preferred Technician", "Text"});
+            new String[] {"9106", "Preferred Technician", "Text"},
+            new String[] {"9107", "My Referral Link", "Text"},
+            new String[] {"9108", "My Referral Code", "Text"});
 
     List<ObjectNode> customFieldTypes() {
         List<ObjectNode> out = new ArrayList<>();

@@ -72,6 +72,42 @@ final class Jobs {
         return j;
     }
 
+    /**
+     * A job of this customer, completed at {@code completedOn} (null: now) and last changed then, of a job type and
+     * business unit (null: none).
+     */
+    ObjectNode completed(long customerId, String completedOn, Long jobTypeId, Long businessUnitId) {
+        long id = records.nextId();
+        String at = completedOn == null ? records.now() : completedOn;
+        ObjectNode j = records.newObject();
+        j.put("id", id);
+        j.put("jobNumber", String.valueOf(id));
+        j.put("customerId", customerId);
+        j.put("locationId", records.nextId());
+        j.put("jobStatus", "Completed");
+        j.put("completedOn", at);
+        j.putNull("bookingId");
+        if (jobTypeId == null) {
+            j.putNull("jobTypeId");
+        } else {
+            j.put("jobTypeId", jobTypeId);
+        }
+        if (businessUnitId == null) {
+            j.putNull("businessUnitId");
+        } else {
+            j.put("businessUnitId", businessUnitId);
+        }
+        j.put("summary", "Maintenance visit");
+        j.putArray("customFields");
+        j.put("createdOn", at);
+        j.put("modifiedOn", at);
+        j.putNull("invoiceId");
+        j.putNull("total");
+        byId.put(id, j);
+        records.changed("job", "jobs", j);
+        return j;
+    }
+
     /** A job that belongs to no referral (load for poll tests), last changed at {@code modifiedOn} (null: now). */
     void addUnrelated(String modifiedOn) {
         long id = records.nextId();

@@ -67,6 +67,21 @@ final class Paging {
         return since == null || !Instant.parse(n.path("modifiedOn").asText()).isBefore(Instant.parse(since));
     }
 
+    /** completedOnOrAfter / completedBefore (a job with no completedOn matches neither). */
+    static boolean completedIn(Map<String, String> q, JsonNode n) {
+        String after = q.get("completedOnOrAfter");
+        String before = q.get("completedBefore");
+        if (after == null && before == null) {
+            return true;
+        }
+        if (!n.hasNonNull("completedOn")) {
+            return false;
+        }
+        Instant at = Instant.parse(n.path("completedOn").asText());
+        return (after == null || !at.isBefore(Instant.parse(after))) && (before == null || at.isBefore(
+                Instant.parse(before)));
+    }
+
     static int intParam(Map<String, String> q, String name, int def, int min, int max) {
         String v = q.get(name);
         if (v == null) {

@@ -268,6 +268,41 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         return invoices.credit(jobs.get(jobId), amount).deepCopy();
     }
 
+    /**
+     * The technician completes a job for this customer now (it shows in the jobs feed), of a job type and business unit
+     * (either null).
+     */
+    public synchronized ObjectNode completeJob(long customerId, Long jobTypeId, Long businessUnitId) {
+        if (customers.find(customerId) == null) {
+            throw new IllegalArgumentException("No customer " + customerId);
+        }
+        return jobs.completed(customerId, null, jobTypeId, businessUnitId).deepCopy();
+    }
+
+    /**
+     * A tenant's past work: {@code n} customers, each with an email ({@code <prefix><i>@example.com}) and a phone, and one
+     * job completed at {@code completedOn}. Returns their ids.
+     */
+    public synchronized List<Long> addCompletedCustomers(int n, String prefix, Instant completedOn) {
+        List<Long> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ObjectNode c = customers.add("Customer " + prefix + i, prefix + i + "@example.com",
+                    String.format("555%07d", i));
+            jobs.completed(c.path("id").asLong(), completedOn.toString(), null, null);
+            ids.add(c.path("id").asLong());
+        }
+        return ids;
+    }
+
+    /** An office user changes one of a customer's fields (doNotMail, doNotService, active, name). */
+    public synchronized void setCustomer(long customerId, String field, Object value) {
+        ObjectNode patch = json.createObjectNode();
+        patch.set(field, json.valueToTree(value));
+        if (customers.patch(customerId, patch) == null) {
+            throw new IllegalArgumentException("No customer " + customerId);
+        }
+    }
+
     /** Records {@code n} changes to jobs that belong to no referral (load for poll tests). */
     public synchronized void addUnrelatedJobs(int n) {
         for (int i = 0; i < n; i++) {
@@ -450,7 +485,7 @@ public final class ServiceTitanSandbox implements AutoCloseable {
             if (rest.equals("/jobs")) {
                 return page(jobs.all(), q, j -> matches(q, "bookingId", j.path("bookingId").asText())
                         && matches(q, "jobStatus", j.path("jobStatus").asText()) && inIds(q, j)
-                        && modifiedAfter(q, j));
+                        && modifiedAfter(q, j) && Paging.completedIn(q, j));
             }
             if ((m = match("^/jobs/(\\d+)$", rest)) != null) {
                 long id = Long.parseLong(m.group(1));
@@ -515,6 +550,9 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         }
         if ((m = match("^/sandbox/customers/(\\d+)/jobs$", path)) != null && method.equals("POST")) {
             return new Reply(200, phoneInJob(Long.parseLong(m.group(1)), req.path("referralCode").asText(null)));
+        }
+        if ((m = match("^/sandbox/customers/(\\d+)/completed-jobs$", path)) != null && method.equals("POST")) {
+            return new Reply(200, completeJob(Long.parseLong(m.group(1)), null, null));
         }
         if (path.equals("/sandbox/customers") && method.equals("POST")) {
             return new Reply(200, addCustomer(req.path("name").asText("Customer"), req.path("email").asText(null),
