@@ -19,7 +19,7 @@ CREATE TABLE enrolment (
     CONSTRAINT enrolment_state CHECK (state IN ('pending', 'enrolled', 'skipped', 'failed')),
     CONSTRAINT enrolment_once UNIQUE (connection, campaign_id, customer_id)
 );
-CREATE INDEX enrolment_backfill ON enrolment (backfill_id, state) WHERE backfill_id IS NOT NULL;
+CREATE INDEX enrolment_by_backfill ON enrolment (backfill_id, state) WHERE backfill_id IS NOT NULL;
 CREATE INDEX enrolment_done ON enrolment (done_at) WHERE done_at IS NOT NULL;
 
 -- An operator's one-off enrolment of the customers with jobs completed in a date range. It pages through ServiceTitan's

@@ -136,6 +136,17 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
         return referrers.size();
     }
 
+    /** Referrers with this email, all campaigns. */
+    public synchronized int referrerCount(String email) {
+        return (int) referrers.keySet().stream().filter(k -> k.endsWith("|" + email.toLowerCase(java.util.Locale.ROOT)))
+                .count();
+    }
+
+    /** The platform accepts this email again. */
+    public synchronized void acceptEmail(String email) {
+        refusedEmails.remove(email.toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** Enrolment calls received for this email, new or repeated. */
     public synchronized int enrolCalls(String email) {
         return enrolCalls.getOrDefault(email.toLowerCase(java.util.Locale.ROOT), 0);

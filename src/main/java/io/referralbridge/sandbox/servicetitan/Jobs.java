@@ -156,6 +156,18 @@ final class Jobs {
         return byId.values();
     }
 
+    ObjectNode setType(long id, Long jobTypeId) {
+        ObjectNode j = get(id);
+        if (jobTypeId == null) {
+            j.putNull("jobTypeId");
+        } else {
+            j.put("jobTypeId", jobTypeId);
+        }
+        j.put("modifiedOn", records.now());
+        records.changed("job", "jobs", j);
+        return j;
+    }
+
     ObjectNode setStatus(long id, String status) {
         ObjectNode j = get(id);
         String now = records.now();

@@ -251,6 +251,11 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         customers.forget(customerId);
     }
 
+    /** The office changes a job's type. */
+    public synchronized ObjectNode setJobType(long jobId, Long jobTypeId) {
+        return jobs.setType(jobId, jobTypeId).deepCopy();
+    }
+
     public synchronized ObjectNode setJobStatus(long jobId, String status) {
         return jobs.setStatus(jobId, status).deepCopy();
     }
