@@ -56,7 +56,8 @@ public final class EnrolmentBackfills {
     }
 
     /** A started backfill: 202 with its progress. */
-    public record Started(Map<String, Object> backfill) implements HttpAnswer {
+    public record Started(@com.fasterxml.jackson.annotation.JsonValue Map<String, Object> backfill)
+            implements HttpAnswer {
         @Override
         public int httpStatus() {
             return 202;
@@ -64,7 +65,11 @@ public final class EnrolmentBackfills {
     }
 
     /** POST {"campaign": "17", "from": "2026-01-01", "to": "2026-07-01"} (dates, or instants; to is exclusive). */
-    public Started startFromApi(@Body String body) {
+    public Started startFromApi(org.apache.camel.Exchange exchange, @Body String body) {
+        String type = io.referralbridge.web.HttpRequests.header(exchange, "Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new HttpProblem(415, "unsupported_media_type", "Send the backfill as Content-Type: application/json");
+        }
         JsonNode req;
         try {
             req = json.readTree(body == null || body.isBlank() ? "{}" : body);
