@@ -61,6 +61,16 @@ class DashboardTest {
                 }
             }
         }
+        // Customers enrolled as referrers: 5 enrolled and 2 skipped in campaign 17, 3 enrolled in 18 by a backfill.
+        bridge.execute("INSERT INTO enrolment_backfill (id, connection, campaign_id, completed_from, completed_to, "
+                + "jobs_total, jobs_read, state, next_page) VALUES (900, 'default', '18', '2026-01-01', '2026-07-01', 3, 3, "
+                + "'enrolling', 2)");
+        for (int i = 0; i < 10; i++) {
+            bridge.execute(("INSERT INTO enrolment (connection, campaign_id, customer_id, job_id, state, done_at, "
+                    + "backfill_id) VALUES ('default', '%s', %d, %d, '%s', now() - interval '%d days', %s)").formatted(
+                    i < 7 ? "17" : "18", 600000 + i, 610000 + i, i < 5 || i >= 7 ? "enrolled" : "skipped", i,
+                    i >= 7 ? "900" : "NULL"));
+        }
         // A name a spreadsheet would run as a formula, exported as text.
         bridge.execute("INSERT INTO referral (code, campaign_id, first_name, email, payload, state) VALUES "
                 + "('DASH-FORMULA', '17', 'B', 'f@example.com', '{\"data\": {\"referred_by\": {\"email\": "
@@ -83,6 +93,8 @@ class DashboardTest {
                 d.path("revenue").toString());
         assertTrue(d.path("weeks").size() >= 6 && d.path("weeks").size() <= 7, d.path("weeks").toString());
         assertEquals(3, d.path("top_referrers").size() - 1, "three referrers, and the formula one");
+        assertEquals("[{\"campaign\":\"17\",\"enrolled\":5,\"skipped\":2},"
+                + "{\"campaign\":\"18\",\"enrolled\":3,\"skipped\":0}]", d.path("enrolments").toString());
         assertEquals(400, bridge.get("/api/reports/dashboard?from=yesterday", bridge.admin()).statusCode());
         assertEquals(401, bridge.get("/api/reports/dashboard", Map.of()).statusCode());
     }
@@ -129,6 +141,12 @@ class DashboardTest {
             List<WebElement> top = browser.findElements(By.cssSelector("#top-referrers tbody tr"));
             assertEquals(d.path("top_referrers").size(), top.size());
             assertTrue(top.get(0).getText().startsWith(d.path("top_referrers").get(0).path("referrer").asText()));
+            List<WebElement> enrolments = browser.findElements(By.cssSelector("#enrolments tbody tr"));
+            assertEquals(d.path("enrolments").size(), enrolments.size());
+            assertEquals("17 5 2", enrolments.get(0).getText());
+            WebElement backfill = browser.findElement(By.cssSelector("#backfills tbody tr"));
+            assertTrue(backfill.getText().startsWith("900 18 2026-01-01 to 2026-07-01 done"), backfill.getText());
+            assertTrue(backfill.getText().contains("3 / 3"), backfill.getText());
             File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
             Files.copy(shot.toPath(), Path.of("target/dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
         } finally {
