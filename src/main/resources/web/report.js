@@ -81,6 +81,7 @@ async function load() {
     drawWeeks($('weekly-chart'), d.weeks);
     const top = $('top-referrers').tBodies[0]; top.replaceChildren();
     for (const t of d.top_referrers) top.appendChild(row([cell(t.referrer), cell(t.referrals), cell(t.qualified)]));
+    $('enrolled').textContent = d.enrolments.reduce((sum, e) => sum + e.enrolled, 0);
     const enrolled = $('enrolments').tBodies[0]; enrolled.replaceChildren();
     for (const e of d.enrolments) enrolled.appendChild(row([cell(e.campaign), cell(e.enrolled), cell(e.skipped)]));
     const backfills = await api('/api/enrolments/backfills');

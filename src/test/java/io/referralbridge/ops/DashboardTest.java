@@ -141,6 +141,7 @@ class DashboardTest {
             List<WebElement> top = browser.findElements(By.cssSelector("#top-referrers tbody tr"));
             assertEquals(d.path("top_referrers").size(), top.size());
             assertTrue(top.get(0).getText().startsWith(d.path("top_referrers").get(0).path("referrer").asText()));
+            assertEquals("8", browser.findElement(By.id("enrolled")).getText());
             List<WebElement> enrolments = browser.findElements(By.cssSelector("#enrolments tbody tr"));
             assertEquals(d.path("enrolments").size(), enrolments.size());
             assertEquals("17 5 2", enrolments.get(0).getText());
