@@ -227,6 +227,57 @@ class CrashRecoveryIT {
     }
 
     @Test
+    void enrolmentKilledMidwayEnrolsEachCustomerOnce() throws Exception {
+        int n = Integer.getInteger("crash.enrolments", 300);
+        sandbox = BridgeUnderTest.startServiceTitanSandbox();
+        platform = ReferralPlatformSandbox.start(0, BridgeUnderTest.PLATFORM_KEY);
+        // Each enrolment takes 200 ms at the platform, so that the kill lands while calls are under way.
+        platform.injectFault(new io.referralbridge.sandbox.Fault("POST", "/api/v2/users", 0, null, 1_000_000, 200,
+                false));
+        jdbcUrl = TestDatabase.newDatabase();
+        port = AvailablePortFinder.getNextAvailable();
+        Map<String, String> enrol = Map.of("bridge.campaign.17.enrol", "true", "bridge.campaign.17.enrol-return-fields",
+                "referral-link=My Referral Link, referral-code=My Referral Code");
+        startBridge(enrol);
+        await("the jobs feed followed", Duration.ofMinutes(1), () -> sandbox.exportCalls("jobs") > 0);
+        List<Long> customers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long customer = sandbox.addCustomer("Crash Customer " + i, "crash" + i + "@example.com", null).path("id")
+                    .asLong();
+            sandbox.completeJob(customer, null, null);
+            customers.add(customer);
+        }
+        await("a third enrolled", Duration.ofMinutes(5), () -> platform.referrerCount() >= n / 3);
+        bridge.kill();
+        int atKill = platform.referrerCount();
+        startBridge(enrol);
+        await("every customer enrolled", Duration.ofMinutes(5), () -> count(
+                "SELECT count(*) FROM enrolment WHERE state = 'enrolled'") == n);
+
+        int wrongField = 0;
+        for (int i = 0; i < n; i++) {
+            String code = platform.referrer("17", "crash" + i + "@example.com").path("code").asText();
+            String written = null;
+            for (com.fasterxml.jackson.databind.JsonNode f : sandbox.customer(customers.get(i), null)
+                    .path("customFields")) {
+                if (f.path("name").asText().equals("My Referral Code")) {
+                    written = f.path("value").asText();
+                }
+            }
+            wrongField += code.equals(written) ? 0 : 1;
+        }
+        System.out.printf("%nReliability figures (enrolment, %d customers, kill -9 after %d enrolled)%n"
+                        + "  referrers on the platform %d%n  enrolment calls %d (repeats answered with the referrer "
+                        + "the platform had)%n  return fields not the platform's code %d%n%n",
+                n, atKill, platform.referrerCount(), platform.enrolCalls(), wrongField);
+        assertTrue(atKill < n, "the kill during the enrolments");
+        assertTrue(platform.enrolCalls() > n, "calls under way at the kill were made again");
+        assertEquals(n, platform.referrerCount(), "one referrer per customer");
+        assertEquals(n, count("SELECT count(*) FROM enrolment"));
+        assertEquals(0, wrongField, "each customer's field holds its own code");
+    }
+
+    @Test
     void databaseKilledDuringABurstKeepsEveryAcknowledgedWebhook() throws Exception {
         sandbox = BridgeUnderTest.startServiceTitanSandbox();
         platform = ReferralPlatformSandbox.start(0, BridgeUnderTest.PLATFORM_KEY);
