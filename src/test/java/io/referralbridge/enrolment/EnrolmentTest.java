@@ -41,6 +41,13 @@ class EnrolmentTest {
         return p;
     }
 
+    /** The poll follows the jobs feed from its first read on (not the tenant's past): the work done after it. */
+    @org.junit.jupiter.api.BeforeEach
+    void pollStarted() {
+        BridgeUnderTest.await("the jobs feed followed", Duration.ofSeconds(30),
+                () -> bridge.sandbox.exportCalls("jobs") > 0);
+    }
+
     @AfterEach
     void clearFaults() {
         bridge.sandbox.clearFaults();

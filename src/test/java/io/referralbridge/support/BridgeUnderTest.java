@@ -156,6 +156,8 @@ public final class BridgeUnderTest implements AutoCloseable {
         // The dev profile's referrer write-back is off unless a test turns it on (ReferrerInServiceTitanTest).
         p.put("bridge.campaign.17.customer-fields", "");
         p.put("servicetitan.application-guid", "");
+        // And so is the dev profile's enrolment (EnrolmentTest, EnrolmentBackfillTest turn it on).
+        p.put("bridge.campaign.17.enrol", "false");
         p.put("platform.api-key", PLATFORM_KEY);
         p.put("platform.include-milestone", "true");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=200");

@@ -228,6 +228,12 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
             }
             return enrol(req);
         }
+        if (path.equals("/sandbox/referrers") && method.equals("GET")) {
+            // The sandbox's own view, for the walk-through: the referrers enrolled, with their codes and links.
+            com.fasterxml.jackson.databind.node.ArrayNode all = json.createArrayNode();
+            referrers.values().forEach(r -> all.add(r.deepCopy()));
+            return new Reply(200, json.createObjectNode().set("referrers", all));
+        }
         if (path.startsWith("/webhook/") && path.endsWith("/qualify") && method.equals("POST")) {
             String form = new String(body, StandardCharsets.UTF_8);
             String code = form.startsWith("code=") ? java.net.URLDecoder.decode(form.substring(5),

@@ -56,6 +56,17 @@ final class ExportFeeds {
         store.appendChange(c.seq(), feed, snapshot);
     }
 
+    /**
+     * A record of the tenant's past (changed before anything the feed holds): it sits before every existing change, so a
+     * continuation token taken earlier never brings it, while a read from the beginning or from an earlier date does.
+     */
+    void recordPast(String feed, ObjectNode entity) {
+        long first = changes.isEmpty() ? 0 : Math.min(0, changes.get(0).seq());
+        Change c = new Change(first - 1, feed, ExternalData.answer(entity, null));
+        changes.add(0, c);
+        store.appendChange(c.seq(), feed, c.snapshot());
+    }
+
     void hold(String... feeds) {
         heldFeeds.addAll(List.of(feeds));
     }
@@ -105,7 +116,7 @@ final class ExportFeeds {
 
     private long decodeFrom(String from) {
         if (from == null || from.isBlank()) {
-            return 0;
+            return Long.MIN_VALUE; // from the beginning, the tenant's past included
         }
         try {
             String s = new String(Base64.getUrlDecoder().decode(from), StandardCharsets.UTF_8);
@@ -122,7 +133,7 @@ final class ExportFeeds {
                     return c.seq() - 1;
                 }
             }
-            return seq;
+            return Math.max(seq, 0);
         } catch (RuntimeException e) {
             throw new BadRequest("'from' is neither a continuation token nor a date", null);
         }

@@ -104,7 +104,11 @@ final class Jobs {
         j.putNull("invoiceId");
         j.putNull("total");
         byId.put(id, j);
-        records.changed("job", "jobs", j);
+        if (completedOn == null) {
+            records.changed("job", "jobs", j);
+        } else {
+            records.past("job", "jobs", j); // the tenant's history: before everything the feed holds
+        }
         return j;
     }
 

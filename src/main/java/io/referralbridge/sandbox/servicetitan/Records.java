@@ -47,6 +47,12 @@ final class Records {
         }
     }
 
+    /** A record of the tenant's past: kept, before every change in its feed, and no webhook. */
+    void past(String kind, String feed, ObjectNode record) {
+        store.save("servicetitan." + kind, record.path("id").asText(), record);
+        feeds.recordPast(feed, record);
+    }
+
     long nextId() {
         return ids.next();
     }

@@ -559,6 +559,12 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         if ((m = match("^/sandbox/customers/(\\d+)/completed-jobs$", path)) != null && method.equals("POST")) {
             return new Reply(200, completeJob(Long.parseLong(m.group(1)), null, null));
         }
+        if (path.equals("/sandbox/past-customers") && method.equals("POST")) {
+            // A tenant's past work, for a backfill: {"count": 50, "completedOn": "2026-06-01T00:00:00Z"}
+            List<Long> ids = addCompletedCustomers(req.path("count").asInt(10), req.path("prefix").asText("past"),
+                    Instant.parse(req.path("completedOn").asText(Instant.now().minusSeconds(30 * 86400).toString())));
+            return new Reply(200, json.createObjectNode().put("customers", ids.size()));
+        }
         if (path.equals("/sandbox/customers") && method.equals("POST")) {
             return new Reply(200, addCustomer(req.path("name").asText("Customer"), req.path("email").asText(null),
                     req.path("phone").asText(null)));
