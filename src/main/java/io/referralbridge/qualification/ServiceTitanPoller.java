@@ -290,7 +290,6 @@ public final class ServiceTitanPoller {
      * owes its customer's enrolment (once per customer and campaign).
      */
     private int applyJobs(Tx tx, String connection, JsonNode data) throws Exception {
-        enrolments.owe(tx, connection, data, null, null);
         Map<Long, JsonNode> byBooking = new HashMap<>();
         Map<Long, JsonNode> byId = new HashMap<>();
         for (JsonNode j : data) {
@@ -315,6 +314,7 @@ public final class ServiceTitanPoller {
             linkJob(tx, connection, referralId, (String) r.get("state"), job.path("id").asLong());
             n++;
         }
+        enrolments.owe(tx, connection, data, null, null); // after the links: a referred customer's job is known
         return n;
     }
 

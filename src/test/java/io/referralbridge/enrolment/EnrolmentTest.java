@@ -38,6 +38,14 @@ class EnrolmentTest {
         p.put("bridge.campaign.19.enrol", "true");
         p.put("bridge.campaign.19.enrol-job-types", "7001");
         p.put("bridge.campaign.19.enrol-min-invoice-total", "300.00");
+        // Campaign 18: asks two days after the work (jobs of type 7006). Campaign 20: not a customer who was referred
+        // (jobs of type 7005).
+        p.put("bridge.campaign.18.enrol", "true");
+        p.put("bridge.campaign.18.enrol-job-types", "7006");
+        p.put("bridge.campaign.18.enrol-delay-days", "2");
+        p.put("bridge.campaign.20.enrol", "true");
+        p.put("bridge.campaign.20.enrol-job-types", "7005");
+        p.put("bridge.campaign.20.enrol-referred-customers", "false");
         return p;
     }
 
@@ -189,6 +197,46 @@ class EnrolmentTest {
                 bridge.query("SELECT state FROM enrolment WHERE customer_id = ? AND campaign_id = '17'", customer)
                         .get(0).get("state")));
         assertNotNull(bridge.platform.referrer("17", "not-an-address@example.com"));
+    }
+
+    @Test
+    void aCampaignWithADelayAsksTheCustomerDaysAfterTheWork() {
+        long customer = bridge.sandbox.addCustomer("Amara Okafor", "amara@example.com", null).path("id").asLong();
+        bridge.sandbox.completeJob(customer, 7006L, null);
+        BridgeUnderTest.await("the enrolment owed", Duration.ofSeconds(30), () -> !bridge.query(
+                "SELECT 1 FROM enrolment WHERE customer_id = ? AND campaign_id = '18'", customer).isEmpty());
+        Map<String, Object> due = bridge.query("SELECT e.state, extract(epoch FROM o.next_attempt_at - e.completed_at) "
+                + "AS delay FROM enrolment e JOIN outbox o ON o.enrolment_id = e.id WHERE e.customer_id = ? "
+                + "AND e.campaign_id = '18'", customer).get(0);
+        assertEquals("pending", due.get("state"));
+        assertEquals(2 * 86_400, ((Number) due.get("delay")).doubleValue(), 1.0, "due two days after completion");
+        bridge.awaitMore("bridge.poll.cycles", 3);
+        assertNull(bridge.platform.referrer("18", "amara@example.com"), "not asked yet");
+
+        // Two days later:
+        bridge.execute("UPDATE outbox SET next_attempt_at = now() WHERE enrolment_id = (SELECT id FROM enrolment "
+                + "WHERE customer_id = " + customer + " AND campaign_id = '18')");
+        assertEquals("enrolled", awaitDone(customer, "18").get("state"));
+    }
+
+    @Test
+    void aCampaignCanLeaveOutCustomersWhoWereReferred() {
+        // A referred person, booked, whose job (type 7005) is completed: their own customer now.
+        assertEquals(202, bridge.sendWebhook("evt-REF-ENROL", BridgeUnderTest.referralEvent("REF-ENROL",
+                "referred.friend@example.com")).statusCode());
+        bridge.awaitState("REF-ENROL", "booked");
+        long bookingId = bridge.sandbox.bookingsWithExternalId("REF-ENROL").get(0).path("id").asLong();
+        JsonNode job = bridge.sandbox.convertBooking(bookingId);
+        bridge.sandbox.setJobType(job.path("id").asLong(), 7005L);
+        bridge.sandbox.setJobStatus(job.path("id").asLong(), "Completed");
+        long referred = job.path("customerId").asLong();
+        long plain = bridge.sandbox.addCustomer("Wei Chen", "wei@example.com", null).path("id").asLong();
+        bridge.sandbox.completeJob(plain, 7005L, null);
+
+        assertEquals("enrolled", awaitDone(plain, "20").get("state"));
+        assertEquals("enrolled", awaitDone(referred, "17").get("state"), "campaign 17 enrols referred customers too");
+        assertTrue(bridge.query("SELECT 1 FROM enrolment WHERE customer_id = ? AND campaign_id = '20'", referred)
+                .isEmpty(), "campaign 20 leaves out a customer who was referred");
     }
 
     @Test
