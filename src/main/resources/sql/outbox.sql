@@ -4,21 +4,22 @@
 -- (kind, referral_id)
 INSERT INTO outbox (kind, referral_id) VALUES (?, ?) ON CONFLICT (kind, referral_id) DO NOTHING
 
--- name: claim
--- (kind, queue, kind, kind, queue, batch_size, lease_seconds, node): due tasks, each with its own claim token, none
--- while the queue is held, one alone while the queue's last calls failed (it probes the service for the others). In order of due time, then arrival: a new task's due time is its arrival, a task in back-off waits behind
--- the tasks that arrived meanwhile, and a task whose queue was held keeps its place. The order is the index's
--- (outbox_due), so a claim reads only what it takes, however many finished tasks the table holds. One statement, so
--- the row lock is held while the claim is written; SKIP LOCKED lets several nodes share the table.
+-- name: claim-in-platform
+-- (kind, platform, kind, platform, kind, platform, batch_size, lease_seconds, node): due tasks of one referral platform's
+-- referrals, each with its own claim token, none while the queue is held, one alone while the queue's last calls failed
+-- (it probes the service for the others). In order of due time, then arrival: a new task's due time is its arrival, a
+-- task in back-off waits behind the tasks that arrived meanwhile, and a task whose queue was held keeps its place. The
+-- order is the index's (outbox_due), so a claim reads only what it takes, however many finished tasks the table holds.
+-- One statement, so the row lock is held while the claim is written; SKIP LOCKED lets several nodes share the table.
 WITH c AS (
-    SELECT id FROM outbox
+    SELECT o.id FROM outbox o JOIN referral r ON r.id = o.referral_id
     WHERE NOT EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.until > now())
-      AND kind = ? AND status = 'pending' AND next_attempt_at <= now()
-      AND (claimed_until IS NULL OR claimed_until < now())
-    ORDER BY next_attempt_at, id
+      AND o.kind = ? AND r.platform = ? AND o.status = 'pending' AND o.next_attempt_at <= now()
+      AND (o.claimed_until IS NULL OR o.claimed_until < now())
+    ORDER BY o.next_attempt_at, o.id
     LIMIT CASE WHEN EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.failures > 0) THEN 1
           ELSE ? END
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF o SKIP LOCKED
 )
 UPDATE outbox o SET claimed_until = now() + make_interval(secs => ?), attempts = o.attempts + 1,
     claim_token = gen_random_uuid(), claimed_by = ?
@@ -27,8 +28,8 @@ RETURNING o.id, o.referral_id AS subject_id, o.attempts, o.claim_token,
     CAST(extract(epoch FROM o.next_attempt_at) * 1000000 AS BIGINT) AS due_us
 
 -- name: claim-in-connection
--- (kind, connection, kind, connection, kind, connection, batch_size, lease_seconds, node): as claim, for the referrals
--- of one ServiceTitan connection (their queue)
+-- (kind, connection, kind, connection, kind, connection, batch_size, lease_seconds, node): as claim-in-platform, for
+-- the referrals of one ServiceTitan connection (their queue)
 WITH c AS (
     SELECT o.id FROM outbox o JOIN referral r ON r.id = o.referral_id
     WHERE NOT EXISTS (SELECT 1 FROM outbox_hold h WHERE h.kind = ? AND h.queue = ? AND h.until > now())

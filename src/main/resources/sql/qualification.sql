@@ -100,8 +100,11 @@ UPDATE referral SET notified_at = now() WHERE id = ?
 
 -- name: for-notice
 -- (referral_id)
-SELECT r.id, r.code, r.campaign_id, r.state, r.milestone, r.job_id, r.platform_told, r.platform_sending,
-       r.not_qualified_reason, o.round,
+SELECT r.id, r.code, r.campaign_id, r.platform, r.email, CAST(r.payload AS TEXT) AS payload, r.state, r.milestone,
+       r.job_id,
+       r.platform_told, r.platform_sending, r.not_qualified_reason, o.round,
+       (SELECT sum(i.total) FROM job_invoice i WHERE i.connection = r.connection AND i.job_id = r.job_id
+        AND i.active) AS revenue,
        CAST(extract(EPOCH FROM now() - r.qualified_at) AS DOUBLE PRECISION) AS seconds_since_qualified
 FROM referral r LEFT JOIN outbox o ON o.referral_id = r.id AND o.kind = 'notify_platform'
 WHERE r.id = ?

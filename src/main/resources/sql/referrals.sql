@@ -2,7 +2,7 @@
 
 -- name: accept
 -- (event_ids[], codes[], campaign_ids[], connections[], first_names[], last_names[], emails[], phones[], payloads[],
--- task kind) One statement for one or more new webhooks (the intake's group commit), no code or event id twice: each
+-- platforms[], task kind) One statement for one or more new webhooks (the intake's group commit), no code or event id twice: each
 -- referral with its event id, first history row and booking task; or the referral an earlier delivery of the same
 -- event stored. One row per input, numbered n from 1; an input without a row has its code under another event id.
 -- The SET LOCAL goes in the same round trip: PostgreSQL would otherwise plan the statement again at every execution (a
@@ -10,16 +10,18 @@
 SET LOCAL plan_cache_mode = force_generic_plan;
 WITH input AS (
     SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
-                         CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
-        WITH ORDINALITY AS i (event_id, code, campaign_id, connection, first_name, last_name, email, phone, payload, n)
+                         CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
+        WITH ORDINALITY AS i (event_id, code, campaign_id, connection, first_name, last_name, email, phone, payload,
+                              platform, n)
 ), seen AS (
     -- LIMIT 1 keeps this a look-up per input: a plain join may hash the whole webhook_event table.
     SELECT i.n, r.id, r.code, r.state FROM input i CROSS JOIN LATERAL (
         SELECT r.id, r.code, r.state FROM webhook_event e JOIN referral r ON r.id = e.referral_id
         WHERE e.event_id = i.event_id LIMIT 1) r
 ), created AS (
-    INSERT INTO referral (code, campaign_id, connection, first_name, last_name, email, phone, payload, state)
-    SELECT code, campaign_id, connection, first_name, last_name, email, phone, CAST(payload AS JSONB), 'received'
+    INSERT INTO referral (code, campaign_id, connection, first_name, last_name, email, phone, payload, state, platform)
+    SELECT code, campaign_id, connection, first_name, last_name, email, phone, CAST(payload AS JSONB), 'received',
+           platform
     FROM input i WHERE NOT EXISTS (SELECT 1 FROM seen s WHERE s.n = i.n) ORDER BY i.n
     ON CONFLICT (code) DO NOTHING
     RETURNING id, code, state
@@ -65,7 +67,8 @@ UPDATE referral SET state = ?, booking_id = coalesce(?, booking_id), updated_at 
 
 -- name: load-for-booking
 -- (referral_id)
-SELECT id, code, campaign_id, connection, state, booking_id, payload::text AS payload FROM referral WHERE id = ?
+SELECT id, code, campaign_id, connection, platform, state, booking_id, payload::text AS payload FROM referral
+WHERE id = ?
 
 -- name: history
 -- (referral_id)

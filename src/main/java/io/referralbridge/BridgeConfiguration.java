@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.ArrayList;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -58,29 +59,27 @@ public final class BridgeConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        Settings s = new Settings(context);
+        // The platform profile's defaults under the configuration: a setting it does not make comes from the profile.
+        Settings plain = new Settings(context);
+        Settings s = plain.withProfile(io.referralbridge.platform.PlatformProfiles.load(plain));
         Clock clock = Clock.systemUTC();
         Resources resources = new Resources();
         context.addService(resources, true, true);
         try {
-            wire(context, s, clock, resources);
+            wire(context, s, plain, clock, resources);
         } catch (Exception | Error e) {
             resources.doStop();
             throw e;
         }
     }
 
-    private void wire(CamelContext context, Settings s, Clock clock, Resources resources) throws Exception {
+    /** {@code s}: the settings over the default platform's profile; {@code plain}: without (for named platforms). */
+    private void wire(CamelContext context, Settings s, Settings plain, Clock clock, Resources resources)
+            throws Exception {
 
-        // Everything that can be checked without I/O is checked first, so a bad setting fails fast.
-        PlatformFields fields = PlatformFields.from(s);
-        WebhookVerifier verifier = new WebhookVerifier(
-                s.required("bridge.webhook.scheme"),
-                s.getList("bridge.webhook.secrets"),
-                s.required("bridge.webhook.secret-header"),
-                s.getLong("bridge.webhook.tolerance-seconds"),
-                s.getInt("bridge.webhook.max-body-bytes"),
-                clock);
+        // Everything that can be checked without I/O is checked first, so a bad setting fails fast (the default
+        // platform's webhook secrets first: without them nothing can be taken in).
+        WebhookVerifier.from(s, clock);
         AdminAuth adminAuth = new AdminAuth(s.required("bridge.admin.token"));
         checkManagementIsLocal(s);
         io.referralbridge.ops.ManagementGuard.from(s); // checked here too, so a bad setting fails before any I/O
@@ -88,22 +87,10 @@ public final class BridgeConfiguration implements CamelConfiguration {
         Campaigns campaigns = Campaigns.from(s, connections);
         java.util.Properties quartz = QuartzCluster.properties(s, connections.size());
         java.time.Instant exportStart = exportStart(s);
-        PlatformConnection platform = PlatformConnection.from(s);
-        if (!platform.mode().equals("api")) {
-            // An inbound webhook carries only a code: it cannot take a reward back, nor add a referrer.
-            for (io.referralbridge.campaign.Campaign c : campaigns.all()) {
-                if (c.enrolment().enabled()) {
-                    throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " enrols "
-                            + "customers (bridge.campaign." + c.id() + ".enrol or bridge.campaigns.enrol = true), "
-                            + "which platform.mode=" + platform.mode() + " cannot do: use platform.mode=api");
-                }
-                if (c.qualification().clawbackSeconds() > 0) {
-                    throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " claws back "
-                            + "(clawback-days > 0), which platform.mode=" + platform.mode() + " cannot tell the "
-                            + "platform: set bridge.campaign." + c.id() + ".clawback-days (or "
-                            + "bridge.campaigns.clawback-days) to 0, or use platform.mode=api");
-                }
-            }
+        io.referralbridge.platform.Platforms platforms = io.referralbridge.platform.Platforms.from(s, plain, campaigns,
+                clock);
+        for (io.referralbridge.platform.Platforms.Platform p : platforms.all()) {
+            checkPlatformCanDo(p, campaigns);
         }
         ReferralStore.GroupCommit groupCommit = new ReferralStore.GroupCommit(
                 s.getIntAtLeast("bridge.intake.writers", 1), s.getIntAtLeast("bridge.intake.max-batch", 1),
@@ -146,7 +133,17 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 }
             }
         });
-        BookingMapper mapper = new BookingMapper(json, fields, s);
+        Map<String, BookingMapper> mappers = new java.util.LinkedHashMap<>();
+        Map<String, io.referralbridge.campaign.ReferrerData> referrerData = new java.util.LinkedHashMap<>();
+        Map<String, ReferralPlatformClient> platformClients = new java.util.LinkedHashMap<>();
+        for (io.referralbridge.platform.Platforms.Platform p : platforms.all()) {
+            mappers.put(p.name(), new BookingMapper(json, p.fields(), p.settings()));
+            referrerData.put(p.name(), new io.referralbridge.campaign.ReferrerData(p.settings()));
+            platformClients.put(p.name(), new ReferralPlatformClient(p.connection(), json,
+                    context.createProducerTemplate(), p.fields().participantId()));
+        }
+        io.referralbridge.platform.ReferralPlatforms referralPlatforms =
+                new io.referralbridge.platform.ReferralPlatforms(platformClients);
 
         Registry r = context.getRegistry();
         r.bind("httpRequests", new io.referralbridge.web.HttpRequests());
@@ -156,8 +153,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
             String kind = k.id();
             metrics.gauge("bridge.outbox.pending", "kind", kind, () -> outbox.depth().getOrDefault(kind, 0L));
         }
-        r.bind("webhookVerifier", verifier);
-        r.bind("referralParser", new ReferralParser(strictJsonMapper(), fields, campaigns));
+        r.bind("platformIntakes", new io.referralbridge.intake.PlatformIntakes(platforms, strictJsonMapper(),
+                campaigns));
         r.bind("referralStore", referrals);
         r.bind("outbox", outbox);
         r.bind("wakeUp", wakeUp);
@@ -173,15 +170,14 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("serviceTitan", serviceTitan);
         io.referralbridge.referrer.ReferrerInServiceTitan referrer = new io.referralbridge.referrer.ReferrerInServiceTitan(
                 db.dataSource(), referrals, lifecycle, outbox, campaigns,
-                new io.referralbridge.campaign.ReferrerData(s), serviceTitan, json);
+                referrerData::get, serviceTitan, json);
         r.bind("referrerInServiceTitan", referrer);
-        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mapper,
-                platform.mode().equals("api"), referrer));
-        ReferralPlatformClient platformClient = new ReferralPlatformClient(platform, json,
-                context.createProducerTemplate());
-        r.bind("referralPlatform", platformClient);
+        r.bind("bookings", new BookingSteps(db.dataSource(), referrals, lifecycle, outbox, campaigns, mappers::get,
+                referralPlatforms.anyUnqualifies(), referrer));
+        r.bind("referralPlatform", referralPlatforms);
         io.referralbridge.enrolment.Enrolments enrolments = new io.referralbridge.enrolment.Enrolments(
-                db.dataSource(), outbox, campaigns, serviceTitan, platformClient, json, metrics);
+                db.dataSource(), outbox, campaigns, serviceTitan, referralPlatforms,
+                campaignId -> platforms.of(campaignId).name(), json, metrics);
         r.bind("enrolments", enrolments);
         r.bind("enrolmentBackfills", new io.referralbridge.enrolment.EnrolmentBackfills(db.dataSource(), campaigns,
                 serviceTitan, enrolments, json, s.getIntAtLeast("bridge.enrolment.backfill-page-size", 1)));
@@ -204,6 +200,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
         context.getExecutorServiceManager().registerThreadPoolProfile(
                 new org.apache.camel.builder.ThreadPoolProfileBuilder("taskCalls").poolSize(concurrency)
                         .maxPoolSize(concurrency).maxQueueSize(-1).build());
+        Map<String, String> intakePaths = new java.util.LinkedHashMap<>();
+        platforms.all().forEach(p -> intakePaths.put(p.name(), p.path()));
+        r.bind("platformRoutes", new io.referralbridge.schedule.PlatformRoutes(intakePaths));
         r.bind("connectionRoutes", new ConnectionRoutes(connections, referrer.anyWrites(), enrolments.any()));
         r.bind("serviceTitanEvents", new io.referralbridge.qualification.ServiceTitanEvents(db.dataSource(), json,
                 connections, s.required("servicetitan.webhook.signature-header"),
@@ -241,12 +240,12 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("reports", new Reports(io.referralbridge.campaign.PlatformFields.parse("bridge.fields.referrer-email",
                 s.get("bridge.fields.referrer-email", "/data/referred_by/email")), json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), lifecycle, outbox,
-                platform.mode().equals("api"), campaigns));
+                referralPlatforms.anyUnqualifies(), campaigns, referralPlatforms));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, lifecycle, metrics);
         r.bind("deadLetters", deadLetters);
         r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(
                 s.getIntAtLeast("bridge.retry.max-redeliveries", 0), s.getLong("bridge.retry.initial-delay-ms"),
-                s.getLong("bridge.retry.max-delay-ms"), clock), serviceProbe(serviceTitan, platformClient)));
+                s.getLong("bridge.retry.max-delay-ms"), clock), serviceProbe(serviceTitan, referralPlatforms)));
         if (s.getBoolean("camel.main.jmxEnabled")) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,
@@ -258,17 +257,44 @@ public final class BridgeConfiguration implements CamelConfiguration {
     }
 
     /**
+     * What the campaigns ask of the platform, its profile must be able to do: an enrolment needs an enrol call, a
+     * claw-back an unqualify call (an inbound webhook carries only a code: neither).
+     */
+    static void checkPlatformCanDo(io.referralbridge.platform.Platforms.Platform of, Campaigns campaigns) {
+        PlatformConnection platform = of.connection();
+        boolean api = platform.mode().equals("api");
+        for (io.referralbridge.campaign.Campaign c : campaigns.all()) {
+            if (!of.campaigns().contains(c.id())) {
+                continue;
+            }
+            if (c.enrolment().enabled() && (!api || platform.enrol() == null)) {
+                throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " enrols customers "
+                        + "(bridge.campaign." + c.id() + ".enrol or bridge.campaigns.enrol = true), which platform "
+                        + "profile " + platform.profile() + " (platform.mode=" + platform.mode() + ") cannot do: it "
+                        + "needs platform.mode=api and platform.enrol.url");
+            }
+            if (c.qualification().clawbackSeconds() > 0 && (!api || platform.unqualify() == null)) {
+                throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " claws back "
+                        + "(clawback-days > 0), which platform profile " + platform.profile() + " (platform.mode="
+                        + platform.mode() + ") cannot tell the platform: set bridge.campaign." + c.id()
+                        + ".clawback-days (or bridge.campaigns.clawback-days) to 0, or give platform.unqualify.url "
+                        + "in platform.mode=api");
+            }
+        }
+    }
+
+    /**
      * After a failure as if the service were down: a booking's service is probed with a plain read of its booking
      * provider's bookings, the platform with a read of the referral's user.
      */
     private static io.referralbridge.failure.ServiceProbe serviceProbe(ServiceTitanClients serviceTitan,
-                                                                       ReferralPlatformClient platform) {
+                                                                       io.referralbridge.platform.ReferralPlatforms platform) {
         return (task, exchange) -> switch (task.kind()) {
             case CREATE_BOOKING -> {
                 Long provider = exchange.getProperty(BookingSteps.BOOKING_PROVIDER, Long.class);
                 yield provider != null && serviceTitan.get(task.queue()).answersBookings(provider);
             }
-            case NOTIFY_PLATFORM -> platform.answers(exchange.getProperty(ReferralPlatformClient.CODE, String.class));
+            case NOTIFY_PLATFORM -> platform.answers(exchange);
             case WRITE_REFERRER, ENROL_CUSTOMER -> serviceTitan.get(task.queue()).answersCustomers();
         };
     }

@@ -157,6 +157,31 @@ class StartupTest {
     }
 
     @Test
+    void aPlatformProfileIsCheckedAtStartup() {
+        assertEquals("Invalid setting 'platform.profile' = 'referral-fctory': expected one of standard, "
+                + "referral-factory, growsurf, referralhero, custom", startupErrorWith("platform.profile",
+                "referral-fctory"));
+        String body = startupErrorWith("platform.qualify.body", "{\"code\": \"{cod}\", \"qualified\": true}");
+        assertTrue(body.startsWith("Invalid setting 'platform.qualify.body': unknown variable {cod}; this call knows "
+                + "baseUrl, campaignId, code, email, milestone, participantId, qualified, revenue, rewardDelayDays"),
+                body);
+        String url = startupErrorWith("platform.read.url", "{baseUrl}/users/{firstName}");
+        assertTrue(url.startsWith("Invalid setting 'platform.read.url': unknown variable {firstName}"), url);
+        assertTrue(startupErrorWith("platform.qualify.body", "{not json").startsWith(
+                "Invalid setting 'platform.qualify.body': not JSON"));
+        // The custom profile has no defaults: each setting is named in turn.
+        Map<String, String> custom = devWithout("platform.qualify.url");
+        custom.put("platform.profile", "custom");
+        assertEquals("Missing required setting 'bridge.webhook.scheme' (environment variable BRIDGE_WEBHOOK_SCHEME)",
+                startupError("dev", custom).getMessage());
+        custom.put("bridge.webhook.scheme", "standard-webhooks");
+        custom.put("bridge.fields.code", "/code");
+        custom.put("bridge.fields.campaign-id", "/campaign");
+        assertEquals("Missing required setting 'platform.qualify.url' (environment variable PLATFORM_QUALIFY_URL)",
+                startupError("dev", custom).getMessage());
+    }
+
+    @Test
     void clusterCheckInTooShort() {
         assertEquals("Invalid setting 'bridge.cluster.checkin-interval-ms' = '200': expected at least 1000",
                 startupErrorWith("bridge.cluster.checkin-interval-ms", "200"));

@@ -42,7 +42,7 @@ public final class BookingSteps {
     private final ReferralLifecycle lifecycle;
     private final Outbox outbox;
     private final Campaigns campaigns;
-    private final BookingMapper mapper;
+    private final java.util.function.Function<String, BookingMapper> mappers;
     private final boolean platformTakesNotQualified;
     private final io.referralbridge.referrer.ReferrerInServiceTitan referrer;
 
@@ -51,7 +51,8 @@ public final class BookingSteps {
      * webhook, which carries only a code, cannot).
      */
     public BookingSteps(DataSource ds, ReferralStore referrals, ReferralLifecycle lifecycle, Outbox outbox,
-                        Campaigns campaigns, BookingMapper mapper, boolean platformTakesNotQualified,
+                        Campaigns campaigns, java.util.function.Function<String, BookingMapper> mappers,
+                        boolean platformTakesNotQualified,
                         io.referralbridge.referrer.ReferrerInServiceTitan referrer) {
         this.referrer = referrer;
         this.platformTakesNotQualified = platformTakesNotQualified;
@@ -60,7 +61,7 @@ public final class BookingSteps {
         this.referrals = referrals;
         this.outbox = outbox;
         this.campaigns = campaigns;
-        this.mapper = mapper;
+        this.mappers = mappers;
     }
 
     /** Loads the referral of a claimed task, marks it booking_requested and returns the booking request. */
@@ -70,7 +71,7 @@ public final class BookingSteps {
         StoredReferral r = referrals.load(task.referralId());
         Campaign campaign = campaigns.find(r.campaignId()).orElseThrow(() -> new MappingException(
                 "Campaign " + r.campaignId() + " of referral " + r.id() + " is no longer configured"));
-        ObjectNode request = mapper.map(r.code(), r.payload(), campaign);
+        ObjectNode request = mappers.apply(r.platform()).map(r.code(), r.payload(), campaign); // its platform's fields
         lifecycle.move(r.id(), Transition.BOOKING_REQUESTED, "booking task " + task.id() + " attempt "
                 + task.attempts());
         exchange.setProperty(BOOKING_PROVIDER, campaign.bookingProvider());

@@ -8,11 +8,15 @@ import io.referralbridge.config.Settings;
 
 /**
  * Where the referral platform puts each field in its webhook, as JSON pointers (platforms name fields differently,
- * and Referral Factory lets the admin rename them). Defaults follow shared/referral-platform.md.
+ * and Referral Factory lets the admin rename them). Defaults come from the platform profile. Optional:
+ * {@code participantId} (the platform's id of the person, for its URLs; else the code), {@code referredBy} (a field only
+ * a referred person's event has: others are acknowledged and ignored, as are other event types with
+ * {@code ignoreOtherEvents}), {@code campaignDefault} (the campaign of a platform whose events do not name it).
  */
 public record PlatformFields(JsonPointer eventType, List<String> acceptedEventTypes, JsonPointer code,
                              JsonPointer campaignId, JsonPointer firstName, JsonPointer lastName, JsonPointer email,
-                             JsonPointer phone, List<JsonPointer> eventIdFields) {
+                             JsonPointer phone, List<JsonPointer> eventIdFields, JsonPointer participantId,
+                             JsonPointer referredBy, boolean ignoreOtherEvents, String campaignDefault) {
 
     public static PlatformFields from(Settings s) {
         return new PlatformFields(
@@ -24,17 +28,21 @@ public record PlatformFields(JsonPointer eventType, List<String> acceptedEventTy
                 pointer(s, "bridge.fields.last-name", "/data/last_name"),
                 pointer(s, "bridge.fields.email", "/data/email"),
                 pointer(s, "bridge.fields.phone", "/data/phone"),
-                pointers(s, "bridge.fields.event-id", "/data/id,/type"));
+                pointers(s, "bridge.fields.event-id", "/data/id,/type"),
+                parseOptional(s.name("bridge.fields.participant-id"), s.optional("bridge.fields.participant-id").orElse(null)),
+                parseOptional(s.name("bridge.fields.referred-by"), s.optional("bridge.fields.referred-by").orElse(null)),
+                s.getBoolean("bridge.fields.ignore-other-events", false),
+                s.optional("bridge.fields.campaign-default").orElse(null));
     }
 
     static JsonPointer pointer(Settings s, String key, String defaultValue) {
-        return parse(key, s.get(key, defaultValue));
+        return parse(s.name(key), s.get(key, defaultValue));
     }
 
     static List<JsonPointer> pointers(Settings s, String key, String defaultValue) {
         return s.getList(key).isEmpty()
-                ? List.of(defaultValue.split(",")).stream().map(p -> parse(key, p)).toList()
-                : s.getList(key).stream().map(p -> parse(key, p)).toList();
+                ? List.of(defaultValue.split(",")).stream().map(p -> parse(s.name(key), p)).toList()
+                : s.getList(key).stream().map(p -> parse(s.name(key), p)).toList();
     }
 
     public static JsonPointer parse(String key, String value) {

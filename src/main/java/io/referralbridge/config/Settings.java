@@ -15,9 +15,49 @@ import org.apache.camel.spi.PropertiesComponent;
 public final class Settings {
 
     private final PropertiesComponent properties;
+    private final java.util.Properties profile;
+    private final java.util.function.UnaryOperator<String> rename;
 
     public Settings(CamelContext context) {
-        this.properties = context.getPropertiesComponent();
+        this(context.getPropertiesComponent(), new java.util.Properties(), java.util.function.UnaryOperator.identity());
+    }
+
+    private Settings(PropertiesComponent properties, java.util.Properties profile,
+                     java.util.function.UnaryOperator<String> rename) {
+        this.properties = properties;
+        this.profile = profile;
+        this.rename = rename;
+    }
+
+    /**
+     * These settings over a platform profile's defaults: a key the configuration does not set (not even to empty) is
+     * read from the profile.
+     */
+    public Settings withProfile(java.util.Properties defaults) {
+        return new Settings(properties, defaults, rename);
+    }
+
+    /**
+     * The settings of a named platform (bridge.platforms): {@code platform.X} is read as {@code platform.<name>.X},
+     * {@code bridge.webhook.X} as {@code platform.<name>.webhook.X}, {@code bridge.fields.X} as
+     * {@code platform.<name>.fields.X}, over that platform's profile; other settings are shared.
+     */
+    public Settings forPlatform(String name, java.util.Properties defaults) {
+        String p = "platform." + name + ".";
+        return new Settings(properties, defaults, key -> key.startsWith("bridge.webhook.")
+                ? p + "webhook." + key.substring("bridge.webhook.".length())
+                : key.startsWith("bridge.fields.") ? p + "fields." + key.substring("bridge.fields.".length())
+                : key.startsWith("platform.") ? p + key.substring("platform.".length()) : key);
+    }
+
+    /** Settings a named platform takes from the deployment's unless it sets its own (never secrets or URLs). */
+    private static final java.util.Set<String> SHARED_BY_PLATFORMS = java.util.Set.of("platform.mode",
+            "platform.connect-timeout-ms", "platform.response-timeout-ms", "bridge.webhook.tolerance-seconds",
+            "bridge.webhook.max-body-bytes");
+
+    /** The name a setting has here (a named platform's own), for messages. */
+    public String name(String key) {
+        return rename.apply(key);
     }
 
     public static String envName(String key) {
@@ -25,15 +65,23 @@ public final class Settings {
     }
 
     public Optional<String> optional(String key) {
-        String env = System.getenv(envName(key));
+        String own = rename.apply(key);
+        String env = System.getenv(envName(own));
         if (env != null && !env.isBlank()) {
             return Optional.of(env.trim());
         }
-        return properties.resolveProperty(key).map(String::trim).filter(v -> !v.isEmpty());
+        Optional<String> set = properties.resolveProperty(own);
+        if (set.isEmpty() && profile.containsKey(key)) {
+            set = Optional.of(profile.getProperty(key));
+        }
+        if (set.isEmpty() && !own.equals(key) && SHARED_BY_PLATFORMS.contains(key)) {
+            set = properties.resolveProperty(key); // a named platform without its own: the deployment's
+        }
+        return set.map(String::trim).filter(v -> !v.isEmpty());
     }
 
     public String required(String key) {
-        return optional(key).orElseThrow(() -> missing(key));
+        return optional(key).orElseThrow(() -> missing(rename.apply(key)));
     }
 
     // Defaults are written once, in application.properties: these (like required) read a setting it must hold (or
@@ -41,24 +89,24 @@ public final class Settings {
     // leaves out on purpose (profile-only and optional ones).
 
     public int getInt(String key) {
-        return parseInt(key, required(key));
+        return parseInt(name(key), required(key));
     }
 
     /** {@link #getInt(String)}, refusing values below {@code min} with the property's name. */
     public int getIntAtLeast(String key, int min) {
         int value = getInt(key);
         if (value < min) {
-            throw invalid(key, String.valueOf(value), "at least " + min);
+            throw invalid(name(key), String.valueOf(value), "at least " + min);
         }
         return value;
     }
 
     public long getLong(String key) {
-        return parseLong(key, required(key));
+        return parseLong(name(key), required(key));
     }
 
     public boolean getBoolean(String key) {
-        return parseBoolean(key, required(key));
+        return parseBoolean(name(key), required(key));
     }
 
     public String get(String key, String defaultValue) {
@@ -66,24 +114,24 @@ public final class Settings {
     }
 
     public int getInt(String key, int defaultValue) {
-        return optional(key).map(v -> parseInt(key, v)).orElse(defaultValue);
+        return optional(key).map(v -> parseInt(name(key), v)).orElse(defaultValue);
     }
 
     /** {@link #getInt(String, int)}, refusing values below {@code min} with the property's name. */
     public int getInt(String key, int defaultValue, int min) {
         int value = getInt(key, defaultValue);
         if (value < min) {
-            throw invalid(key, String.valueOf(value), "at least " + min);
+            throw invalid(name(key), String.valueOf(value), "at least " + min);
         }
         return value;
     }
 
     public long getLong(String key, long defaultValue) {
-        return optional(key).map(v -> parseLong(key, v)).orElse(defaultValue);
+        return optional(key).map(v -> parseLong(name(key), v)).orElse(defaultValue);
     }
 
     public boolean getBoolean(String key, boolean defaultValue) {
-        return optional(key).map(v -> parseBoolean(key, v)).orElse(defaultValue);
+        return optional(key).map(v -> parseBoolean(name(key), v)).orElse(defaultValue);
     }
 
     public List<String> getList(String key) {

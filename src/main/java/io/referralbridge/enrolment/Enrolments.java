@@ -61,19 +61,23 @@ public final class Enrolments {
     private final Outbox outbox;
     private final Campaigns campaigns;
     private final ServiceTitanClients serviceTitan;
-    private final ReferralPlatformClient platform;
+    private final io.referralbridge.platform.ReferralPlatforms platforms;
+    private final java.util.function.Function<String, String> platformOf;
     private final ObjectMapper json;
     private final BridgeMetrics metrics;
     private final Queries sql = Queries.load("sql/enrolment.sql");
     private final Map<String, List<Campaign>> enrolling = new LinkedHashMap<>();
 
+    /** {@code platformOf}: the referral platform of a campaign, whose enrol call adds its referrers. */
     public Enrolments(DataSource ds, Outbox outbox, Campaigns campaigns, ServiceTitanClients serviceTitan,
-                      ReferralPlatformClient platform, ObjectMapper json, BridgeMetrics metrics) {
+                      io.referralbridge.platform.ReferralPlatforms platforms,
+                      java.util.function.Function<String, String> platformOf, ObjectMapper json, BridgeMetrics metrics) {
+        this.platforms = platforms;
+        this.platformOf = platformOf;
         this.ds = ds;
         this.outbox = outbox;
         this.campaigns = campaigns;
         this.serviceTitan = serviceTitan;
-        this.platform = platform;
         this.json = json;
         this.metrics = metrics;
         for (Campaign c : campaigns.all()) {
@@ -194,14 +198,14 @@ public final class Enrolments {
         Map<String, Object> e = enrolment(exchange);
         String[] name = splitName(exchange.getProperty(CUSTOMER, JsonNode.class).path("name").asText(""));
         String phone = contact(exchange, "MobilePhone");
-        platform.enrolRequest(exchange, (String) e.get("campaign_id"), name[0], name[1], contact(exchange, "Email"),
+        platform(exchange).enrolRequest(exchange, (String) e.get("campaign_id"), name[0], name[1], contact(exchange, "Email"),
                 phone != null ? phone : contact(exchange, "Phone"),
                 "enrol-" + e.get("connection") + "-" + e.get("campaign_id") + "-" + e.get("customer_id"));
     }
 
     /** The platform's answer: the referrer's code and link; then the PATCH of the return fields, if any. */
     public void enrolled(Exchange exchange) throws Exception {
-        String[] answer = platform.enrolled(exchange);
+        String[] answer = platform(exchange).enrolled(exchange);
         exchange.setProperty(CODE, answer[0]);
         exchange.setProperty(LINK, answer[1]);
         Campaign campaign = campaign(exchange);
@@ -297,6 +301,10 @@ public final class Enrolments {
 
     private static long customerId(Exchange exchange) {
         return ((Number) enrolment(exchange).get("customer_id")).longValue();
+    }
+
+    private ReferralPlatformClient platform(Exchange exchange) {
+        return platforms.client(platformOf.apply(campaign(exchange).id()));
     }
 
     private ServiceTitanClient client(Exchange exchange) {

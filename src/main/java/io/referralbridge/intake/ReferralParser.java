@@ -49,13 +49,34 @@ public final class ReferralParser {
     private final PlatformFields fields;
     private final Campaigns campaigns;
 
+    private final String platform;
+    private final java.util.Set<String> platformCampaigns;
+
+    /** The default platform's, taking every campaign (a deployment with one platform). */
     public ReferralParser(ObjectMapper strictJson, PlatformFields fields, Campaigns campaigns) {
+        this(strictJson, fields, campaigns, io.referralbridge.platform.Platforms.DEFAULT, null);
+    }
+
+    /** A platform's: its fields, and only its campaigns ({@code platformCampaigns}, null: all). */
+    public ReferralParser(ObjectMapper strictJson, PlatformFields fields, Campaigns campaigns, String platform,
+                          java.util.Set<String> platformCampaigns) {
         this.json = strictJson;
         this.fields = fields;
         this.campaigns = campaigns;
+        this.platform = platform;
+        this.platformCampaigns = platformCampaigns;
     }
 
-    public Referral parse(Exchange exchange) {
+    /** An event the platform sends that is not a referral (another type, or a person nobody referred): 200. */
+    public record Ignored(String ignored) implements io.referralbridge.web.HttpAnswer {
+        @Override
+        public int httpStatus() {
+            return 200;
+        }
+    }
+
+    /** The referral, or {@link Ignored} for an event that is none (with bridge.fields.ignore-other-events). */
+    public Object parse(Exchange exchange) {
         String text = storedText(exchange.getMessage().getBody(byte[].class));
         JsonNode root = readJson(text);
         if (!root.isObject()) {
@@ -69,18 +90,31 @@ public final class ReferralParser {
         }
         if (!fields.acceptedEventTypes().isEmpty()) {
             String type = text(root, fields.eventType(), "event type", 100, false);
+            if (type != null && !fields.acceptedEventTypes().contains(type) && fields.ignoreOtherEvents()) {
+                return new Ignored("event type '" + type + "' is not a referral");
+            }
             if (type == null || !fields.acceptedEventTypes().contains(type)) {
                 throw HttpProblem.unprocessable("unsupported_event_type", "Event type " + (type == null ? "is missing"
                         : "'" + type + "' is not handled") + "; accepted: " + fields.acceptedEventTypes());
+            }
+        }
+        if (fields.referredBy() != null) {
+            JsonNode by = root.at(fields.referredBy());
+            if (by.isMissingNode() || by.isNull() || (by.isValueNode() && by.asText().isBlank())
+                    || (by.isContainerNode() && by.isEmpty())) {
+                return new Ignored("nobody referred this person (" + fields.referredBy() + ")");
             }
         }
         String code = text(root, fields.code(), "code", MAX_CODE, true);
         if (!CODE.matcher(code).matches()) {
             throw invalid("code", "letters, digits and . _ ~ - only");
         }
-        String campaignId = text(root, fields.campaignId(), "campaign id", 50, true);
-        Campaign campaign = campaigns.find(campaignId).orElseThrow(() -> HttpProblem.unprocessable(
-                "unknown_campaign", "Campaign '" + campaignId + "' is not configured on this bridge"));
+        String named = text(root, fields.campaignId(), "campaign id", 50, fields.campaignDefault() == null);
+        String campaignId = named != null ? named : fields.campaignDefault();
+        Campaign campaign = campaigns.find(campaignId).filter(c -> platformCampaigns == null
+                || platformCampaigns.contains(c.id())).orElseThrow(() -> HttpProblem.unprocessable("unknown_campaign",
+                "Campaign '" + campaignId + "' is not configured on this bridge"
+                        + (platformCampaigns == null ? "" : " for platform " + platform)));
         // A campaign that takes its source or summary only from the webhook needs that field now, not at booking time.
         if (campaign.sourceDefault() == null) {
             text(root, campaign.sourceField(), "source", 1000, true);
@@ -106,8 +140,11 @@ public final class ReferralParser {
         if (eventId == null) {
             eventId = eventIdFromBody(root);
         }
+        if (!platform.equals(io.referralbridge.platform.Platforms.DEFAULT)) {
+            eventId = platform + ":" + eventId; // event ids are the platform's own: two platforms may share one
+        }
         return new Referral(eventId, code, campaignId, firstName, lastName, email, phone, text,
-                campaign.connection());
+                campaign.connection(), platform);
     }
 
     private JsonNode readJson(String body) {

@@ -29,7 +29,7 @@ public final class ReferralStore implements AutoCloseable {
     /** The arrays of sql/referrals.sql "accept", in its order. */
     private static final List<java.util.function.Function<Referral, String>> ACCEPT_COLUMNS = List.of(
             Referral::eventId, Referral::code, Referral::campaignId, Referral::connection, Referral::firstName,
-            Referral::lastName, Referral::email, Referral::phone, Referral::payloadJson);
+            Referral::lastName, Referral::email, Referral::phone, Referral::payloadJson, Referral::platform);
 
     private final BridgeMetrics metrics;
     private final IntakeWriter intake;
@@ -138,7 +138,8 @@ public final class ReferralStore implements AutoCloseable {
             try {
                 return new StoredReferral(referralId, (String) row.get("code"), (String) row.get("campaign_id"),
                         (String) row.get("state"), (Long) row.get("booking_id"),
-                        json.readTree((String) row.get("payload")), (String) row.get("connection"));
+                        json.readTree((String) row.get("payload")), (String) row.get("connection"),
+                        (String) row.get("platform"));
             } catch (Exception e) {
                 throw new IllegalStateException("Referral " + referralId + " has an unreadable payload", e);
             }
@@ -151,6 +152,6 @@ public final class ReferralStore implements AutoCloseable {
      */
     /** A referral as stored, with the webhook it came from. */
     public record StoredReferral(long id, String code, String campaignId, String state, Long bookingId,
-                                 com.fasterxml.jackson.databind.JsonNode payload, String connection) {
+                                 com.fasterxml.jackson.databind.JsonNode payload, String connection, String platform) {
     }
 }

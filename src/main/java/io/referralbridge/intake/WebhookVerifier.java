@@ -24,8 +24,14 @@ import org.apache.camel.Message;
  * <ul>
  * <li>{@code standard-webhooks}: HMAC-SHA256 over {@code id.timestamp.body} (Standard Webhooks, as Svix signs), several
  * secrets accepted at once for rotation, timestamps outside the tolerance refused against replay;</li>
- * <li>{@code shared-secret-header}: for platforms that cannot sign (Referral Factory), a secret in a configured header.</li>
+ * <li>{@code shared-secret-header}: for platforms that cannot sign (Referral Factory), a secret in a configured header;</li>
+ * <li>{@code growsurf-signature}: {@code GrowSurf-Signature: ts=<ms>,v=<HMAC-SHA256 of ts.body>}, the timestamp within
+ * the tolerance;</li>
+ * <li>{@code referralhero-signature}: {@code X-ReferralHero-Signature}, the HMAC-SHA256 of the body (no timestamp);</li>
+ * <li>{@code friendbuy-signature}: {@code X-Friendbuy-Hmac-SHA256}, the HMAC-SHA256 of the body.</li>
  * </ul>
+ * The platforms document the HMAC but not always its encoding: hex and Base64 are both accepted (a forgery is no
+ * easier: either way it must match the HMAC).
  * On success the raw body is left as bytes and, for signed webhooks, the event id is set as {@link #EVENT_ID_HEADER}.
  */
 public final class WebhookVerifier {
@@ -33,6 +39,11 @@ public final class WebhookVerifier {
     public static final String EVENT_ID_HEADER = "ReferralEventId";
     public static final String SCHEME_STANDARD = "standard-webhooks";
     public static final String SCHEME_SHARED_SECRET = "shared-secret-header";
+    public static final String SCHEME_GROWSURF = "growsurf-signature";
+    public static final String SCHEME_REFERRALHERO = "referralhero-signature";
+    public static final String SCHEME_FRIENDBUY = "friendbuy-signature";
+    static final List<String> SCHEMES = List.of(SCHEME_STANDARD, SCHEME_SHARED_SECRET, SCHEME_GROWSURF,
+            SCHEME_REFERRALHERO, SCHEME_FRIENDBUY);
 
     private final String scheme;
     private final List<byte[]> secrets;
@@ -41,38 +52,60 @@ public final class WebhookVerifier {
     private final int maxBodyBytes;
     private final Clock clock;
 
+    /** From the settings (a named platform's own: platform.&lt;name&gt;.webhook.*). */
+    public static WebhookVerifier from(io.referralbridge.config.Settings s, Clock clock) {
+        String scheme = s.required("bridge.webhook.scheme");
+        return new WebhookVerifier(scheme, s.getList("bridge.webhook.secrets"),
+                SCHEME_SHARED_SECRET.equals(scheme) ? s.required("bridge.webhook.secret-header") : null,
+                s.getLong("bridge.webhook.tolerance-seconds"),
+                s.getInt("bridge.webhook.max-body-bytes"), clock, s.name("bridge.webhook.scheme"),
+                s.name("bridge.webhook.secrets"));
+    }
+
     public WebhookVerifier(String scheme, List<String> secrets, String secretHeader, long toleranceSeconds,
                            int maxBodyBytes, Clock clock) {
+        this(scheme, secrets, secretHeader, toleranceSeconds, maxBodyBytes, clock, "bridge.webhook.scheme",
+                "bridge.webhook.secrets");
+    }
+
+    private WebhookVerifier(String scheme, List<String> secrets, String secretHeader, long toleranceSeconds,
+                            int maxBodyBytes, Clock clock, String schemeKey, String secretsKey) {
         this.scheme = scheme;
         this.secretHeader = secretHeader;
         this.toleranceSeconds = toleranceSeconds;
         this.maxBodyBytes = maxBodyBytes;
         this.clock = clock;
-        if (!SCHEME_STANDARD.equals(scheme) && !SCHEME_SHARED_SECRET.equals(scheme)) {
-            throw new ConfigurationException("Invalid setting 'bridge.webhook.scheme' = '" + scheme + "': expected "
-                    + SCHEME_STANDARD + " or " + SCHEME_SHARED_SECRET);
+        if (!SCHEMES.contains(scheme)) {
+            throw new ConfigurationException("Invalid setting '" + schemeKey + "' = '" + scheme + "': expected "
+                    + "one of " + String.join(", ", SCHEMES));
         }
         if (secrets.isEmpty()) {
-            throw new ConfigurationException("Missing required setting 'bridge.webhook.secrets' (environment variable "
-                    + "BRIDGE_WEBHOOK_SECRETS): webhooks cannot be verified without a secret");
+            throw new ConfigurationException("Missing required setting '" + secretsKey + "' (environment variable "
+                    + io.referralbridge.config.Settings.envName(secretsKey) + "): webhooks cannot be verified without "
+                    + "a secret");
         }
         this.secrets = new ArrayList<>();
         for (String s : secrets) {
-            this.secrets.add(SCHEME_STANDARD.equals(scheme) ? decodeSecret(s) : s.getBytes(StandardCharsets.UTF_8));
+            this.secrets.add(SCHEME_STANDARD.equals(scheme) ? decodeSecret(secretsKey, s)
+                    : s.getBytes(StandardCharsets.UTF_8));
         }
     }
 
     public static byte[] decodeSecret(String secret) {
+        return decodeSecret("bridge.webhook.secrets", secret);
+    }
+
+    static byte[] decodeSecret(String setting, String secret) {
         String b64 = secret.startsWith("whsec_") ? secret.substring("whsec_".length()) : secret;
         try {
             byte[] key = Base64.getDecoder().decode(b64);
             if (key.length < 16) {
-                throw new ConfigurationException("Invalid setting 'bridge.webhook.secrets': a secret must decode to "
+                throw new ConfigurationException("Invalid setting '" + setting + "': a secret must decode to "
                         + "at least 16 bytes");
             }
             return key;
         } catch (IllegalArgumentException e) {
-            throw new ConfigurationException("Invalid setting 'bridge.webhook.secrets': expected whsec_<base64 key>");
+            throw new ConfigurationException("Invalid setting '" + setting + "': expected whsec_<base64 key>");
         }
     }
 
@@ -93,6 +126,12 @@ public final class WebhookVerifier {
             verifyStandard(id, HttpRequests.header(exchange, "webhook-timestamp"),
                     HttpRequests.header(exchange, "webhook-signature"), body);
             in.setHeader(EVENT_ID_HEADER, id);
+        } else if (SCHEME_GROWSURF.equals(scheme)) {
+            verifyGrowSurf(HttpRequests.header(exchange, "GrowSurf-Signature"), body);
+        } else if (SCHEME_REFERRALHERO.equals(scheme)) {
+            verifyBodyHmac("X-ReferralHero-Signature", HttpRequests.header(exchange, "X-ReferralHero-Signature"), body);
+        } else if (SCHEME_FRIENDBUY.equals(scheme)) {
+            verifyBodyHmac("X-Friendbuy-Hmac-SHA256", HttpRequests.header(exchange, "X-Friendbuy-Hmac-SHA256"), body);
         } else {
             verifySharedSecret(HttpRequests.header(exchange, secretHeader));
         }
@@ -156,6 +195,73 @@ public final class WebhookVerifier {
             }
         }
         throw HttpProblem.unauthorized("invalid_signature", "No webhook-signature matches the body");
+    }
+
+    /** GrowSurf: {@code ts=<Unix ms>,v=<HMAC-SHA256 of "<ts>.<body>">}, the timestamp within the tolerance. */
+    void verifyGrowSurf(String header, byte[] body) {
+        if (isBlank(header)) {
+            throw HttpProblem.unauthorized("missing_signature", "Header GrowSurf-Signature is required");
+        }
+        String ts = null;
+        List<String> offered = new ArrayList<>();
+        for (String part : header.split(",")) {
+            String p = part.trim();
+            if (p.startsWith("ts=")) {
+                ts = p.substring(3);
+            } else if (p.startsWith("v=")) {
+                offered.add(p.substring(2));
+            }
+        }
+        long ms;
+        try {
+            ms = Long.parseLong(ts == null ? "" : ts);
+        } catch (NumberFormatException e) {
+            throw HttpProblem.unauthorized("invalid_signature", "GrowSurf-Signature must carry ts=<Unix milliseconds>");
+        }
+        long now = clock.millis();
+        if (ms < now - toleranceSeconds * 1000 || ms > now + toleranceSeconds * 1000) {
+            throw HttpProblem.unauthorized("stale_timestamp", "GrowSurf-Signature ts is more than " + toleranceSeconds
+                    + " seconds from the bridge's clock");
+        }
+        matchAny("GrowSurf-Signature", offered, (ts + ".").getBytes(StandardCharsets.UTF_8), body);
+    }
+
+    /** A header holding the HMAC-SHA256 of the body alone (ReferralHero, Friendbuy). */
+    void verifyBodyHmac(String name, String header, byte[] body) {
+        if (isBlank(header)) {
+            throw HttpProblem.unauthorized("missing_signature", "Header " + name + " is required");
+        }
+        matchAny(name, List.of(header.trim()), new byte[0], body);
+    }
+
+    private void matchAny(String name, List<String> offered, byte[] prefix, byte[] body) {
+        for (byte[] key : secrets) {
+            byte[] expected = hmac(key, prefix, body);
+            for (String candidate : offered) {
+                byte[] given = decodeMac(candidate.trim());
+                if (given != null && MessageDigest.isEqual(expected, given)) {
+                    return;
+                }
+            }
+        }
+        throw HttpProblem.unauthorized("invalid_signature", "No " + name + " matches the body");
+    }
+
+    /** A MAC as hex (64 characters) or Base64; null when it is neither. */
+    static byte[] decodeMac(String text) {
+        if (text.matches("[0-9a-fA-F]{64}")) {
+            return java.util.HexFormat.of().parseHex(text.toLowerCase(Locale.ROOT));
+        }
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The HMAC-SHA256 of {@code prefix + body} as lower-case hex, as the platforms' senders compute it. */
+    public static String hexHmac(byte[] key, String prefix, byte[] body) {
+        return java.util.HexFormat.of().formatHex(hmac(key, prefix.getBytes(StandardCharsets.UTF_8), body));
     }
 
     void verifySharedSecret(String offered) {

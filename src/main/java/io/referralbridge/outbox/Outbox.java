@@ -64,15 +64,21 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    /** The queue of tasks that do not belong to a ServiceTitan connection (the referral platform's). */
-    public static final String PLATFORM_QUEUE = "platform";
+    /** The queue of the default referral platform's notices (each platform's queue is named after it). */
+    public static final String PLATFORM_QUEUE = "default";
 
+    /** The default platform's tasks of this kind. */
     public List<OutboxTask> claim(TaskKind kind) {
+        return claimForPlatform(kind, PLATFORM_QUEUE);
+    }
+
+    /** Tasks of one referral platform's referrals (their queue): one platform's outage holds up only its own notices. */
+    public List<OutboxTask> claimForPlatform(TaskKind kind, String platform) {
         if (stopping) {
             return List.of();
         }
-        return tasks(kind, PLATFORM_QUEUE, Tx.run(ds, tx -> tx.query(sql.get("claim"), kind.id(), PLATFORM_QUEUE,
-                kind.id(), kind.id(), PLATFORM_QUEUE, batchSize, leaseSeconds, node)));
+        return tasks(kind, platform, Tx.run(ds, tx -> tx.query(sql.get("claim-in-platform"), kind.id(), platform,
+                kind.id(), platform, kind.id(), platform, batchSize, leaseSeconds, node)));
     }
 
     /** Tasks of one ServiceTitan connection's referrals (or enrolments), so that one tenant's trouble queues only its own work. */

@@ -1,43 +1,71 @@
 package io.referralbridge.platform;
 
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import io.referralbridge.campaign.PlatformFields;
 import io.referralbridge.config.ConfigurationException;
 import io.referralbridge.config.Settings;
 
 /**
- * How the bridge tells the referral platform a referral qualified: {@code api} (Referral Factory's
- * {@code PUT /api/v2/users/qualification} with a bearer key and an Idempotency-Key) or {@code inbound-webhook}
- * (a form POST of the code to a URL whose token is the credential).
+ * How the bridge speaks to the referral platform, from its profile ({@code platform.profile}: standard,
+ * referral-factory, growsurf, referralhero, or custom; the shipped ones are {@code platform-profiles/<name>.properties},
+ * each of whose settings the configuration may override). {@code api} mode: the calls qualify, unqualify (a
+ * claw-back), read (the read-back before a retry) and enrol, each a {@link PlatformCall}, with one kind of auth (Bearer,
+ * Basic, or a named header). {@code inbound-webhook} mode: a form POST of the code to a URL whose token is the
+ * credential.
  */
-public record PlatformConnection(String mode, String baseUrl, String path, String method, String apiKey,
-                                 String inboundWebhookUrl, int connectTimeoutMs, int responseTimeoutMs,
-                                 boolean includeMilestone, Enrol enrol) {
+public record PlatformConnection(String mode, String profile, String baseUrl, String apiKey, String auth,
+                                 String authHeader, String apiUser, String idempotencyHeader,
+                                 PlatformCall qualify, PlatformCall unqualify, PlatformCall read,
+                                 JsonPointer readDoneField, String readDoneValue,
+                                 PlatformCall enrol, JsonPointer enrolCode, JsonPointer enrolLink,
+                                 Integer rewardDelayDays, String inboundWebhookUrl, int connectTimeoutMs,
+                                 int responseTimeoutMs) {
 
-    /** The enrolment call: POST {base-url}{path}; where its answer has the referrer's code and link. */
-    public record Enrol(String path, com.fasterxml.jackson.core.JsonPointer code,
-                        com.fasterxml.jackson.core.JsonPointer link) {
-    }
-
+    /** What a notice's templates (qualify, unqualify, read) can use: values of the stored referral. */
+    public static final Set<String> NOTICE_VARIABLES = Set.of("baseUrl", "code", "participantId", "email",
+            "campaignId", "qualified", "milestone", "revenue", "rewardDelayDays");
+    /** What the enrolment's templates can use: the ServiceTitan customer's. */
+    public static final Set<String> ENROL_VARIABLES = Set.of("baseUrl", "campaignId", "firstName", "lastName", "email",
+            "phone");
 
     public static PlatformConnection from(Settings s) {
         String mode = s.required("platform.mode");
-        if (mode.equals("api")) {
-            return new PlatformConnection(mode, trim(s.required("platform.base-url")),
-                    s.required("platform.qualification-path"),
-                    s.required("platform.qualification-method"), s.required("platform.api-key"), null,
-                    s.getInt("platform.connect-timeout-ms"), s.getInt("platform.response-timeout-ms"),
-                    s.getBoolean("platform.include-milestone"), new Enrol(s.required("platform.enrol-path"),
-                            io.referralbridge.campaign.PlatformFields.parse("platform.enrol-code-field",
-                                    s.required("platform.enrol-code-field")),
-                            io.referralbridge.campaign.PlatformFields.parse("platform.enrol-link-field",
-                                    s.required("platform.enrol-link-field"))));
-        }
+        String profile = s.required("platform.profile");
+        int connect = s.getInt("platform.connect-timeout-ms");
+        int response = s.getInt("platform.response-timeout-ms");
         if (mode.equals("inbound-webhook")) {
-            return new PlatformConnection(mode, null, null, "POST", null, s.required("platform.inbound-webhook-url"),
-                    s.getInt("platform.connect-timeout-ms"), s.getInt("platform.response-timeout-ms"),
-                    false, null);
+            return new PlatformConnection(mode, profile, null, null, null, null, null, null, null, null, null, null,
+                    null, null, null, null, null, s.required("platform.inbound-webhook-url"), connect, response);
         }
-        throw new ConfigurationException("Invalid setting 'platform.mode' = '" + mode
-                + "': expected api or inbound-webhook");
+        if (!mode.equals("api")) {
+            throw new ConfigurationException("Invalid setting '" + s.name("platform.mode") + "' = '" + mode
+                    + "': expected api or inbound-webhook");
+        }
+        String auth = s.get("platform.auth", "bearer");
+        if (!Set.of("bearer", "basic", "header").contains(auth)) {
+            throw Settings.invalid(s.name("platform.auth"), auth, "bearer, basic or header");
+        }
+        PlatformCall qualify = PlatformCall.from(s, "platform.qualify", NOTICE_VARIABLES);
+        if (qualify == null) {
+            throw Settings.missing(s.name("platform.qualify.url"));
+        }
+        PlatformCall read = PlatformCall.from(s, "platform.read", NOTICE_VARIABLES);
+        Integer delay = s.optional("platform.reward-delay-days").map(v -> Settings.parseInt(
+                s.name("platform.reward-delay-days"), v)).orElse(null);
+        return new PlatformConnection(mode, profile, trim(s.required("platform.base-url")), s.required("platform.api-key"),
+                auth, auth.equals("header") ? s.required("platform.auth-header") : null,
+                auth.equals("basic") ? s.required("platform.api-user") : null,
+                s.optional("platform.idempotency-header").orElse(null),
+                qualify, PlatformCall.from(s, "platform.unqualify", NOTICE_VARIABLES), read,
+                read == null ? null : PlatformFields.parse(s.name("platform.read.done-field"),
+                        s.required("platform.read.done-field")),
+                s.optional("platform.read.done-value").orElse(null),
+                PlatformCall.from(s, "platform.enrol", ENROL_VARIABLES),
+                PlatformFields.parse(s.name("platform.enrol.code-field"), s.get("platform.enrol.code-field", "/code")),
+                PlatformFields.parse(s.name("platform.enrol.link-field"), s.get("platform.enrol.link-field", "/url")),
+                delay, null, connect, response);
     }
 
     private static String trim(String url) {
@@ -46,6 +74,6 @@ public record PlatformConnection(String mode, String baseUrl, String path, Strin
 
     @Override
     public String toString() {
-        return "PlatformConnection[mode=" + mode + ", base=" + baseUrl + "]";
+        return "PlatformConnection[mode=" + mode + ", profile=" + profile + ", base=" + baseUrl + "]";
     }
 }

@@ -30,16 +30,19 @@ public final class PlatformNotices {
     private final Outbox outbox;
     private final boolean takesNotQualified;
     private final io.referralbridge.campaign.Campaigns campaigns;
+    private final ReferralPlatforms platforms;
     private final Queries sql = Queries.load("sql/qualification.sql");
 
     /** {@code takesNotQualified}: the platform can be told qualified:false (its API can; an inbound webhook cannot). */
-    public PlatformNotices(DataSource ds, ReferralLifecycle lifecycle, Outbox outbox, boolean takesNotQualified,
-                           io.referralbridge.campaign.Campaigns campaigns) {
+    public PlatformNotices(DataSource ds, ReferralLifecycle lifecycle, Outbox outbox, boolean anyTakesNotQualified,
+                           io.referralbridge.campaign.Campaigns campaigns,
+                           ReferralPlatforms platforms) {
         this.campaigns = campaigns;
+        this.platforms = platforms;
         this.ds = ds;
         this.lifecycle = lifecycle;
         this.outbox = outbox;
-        this.takesNotQualified = takesNotQualified;
+        this.takesNotQualified = anyTakesNotQualified;
     }
 
     /**
@@ -65,7 +68,9 @@ public final class PlatformNotices {
         Boolean sending = (Boolean) row.get("platform_sending");
         Boolean maybeTold = sending != null ? sending : told;
         Boolean want = desired((String) row.get("state"), (String) row.get("not_qualified_reason"), maybeTold);
-        if (want == null || (want.equals(maybeTold) && sending == null) || (!want && !takesNotQualified)) {
+        boolean takes = takesNotQualified && (platforms == null || platforms.client((String) row.getOrDefault(
+                "platform", Platforms.DEFAULT)).unqualifies());
+        if (want == null || (want.equals(maybeTold) && sending == null) || (!want && !takes)) {
             return null;
         }
         return want;
@@ -86,6 +91,9 @@ public final class PlatformNotices {
                 tell = null;
             }
             exchange.setProperty(ReferralPlatformClient.MILESTONE, row.get("milestone"));
+            exchange.setProperty(ReferralPlatforms.PLATFORM, task.queue());
+            exchange.setProperty(ReferralPlatformClient.VALUES, platforms.client(task.queue()).noticeValues(row,
+                    (String) row.get("payload")));
             exchange.setProperty(ReferralPlatformClient.CODE, row.get("code"));
             exchange.setProperty(ReferralPlatformClient.QUALIFIED, tell);
             exchange.setProperty(ReferralPlatformClient.ROUND, row.get("round"));

@@ -1,20 +1,26 @@
 package io.referralbridge.platform;
 
-import java.net.URLEncoder;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.referralbridge.campaign.MappingException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
- * How the referral platform is spoken to: the steps around the HTTP calls of the notify-platform route
- * (routes/platform-notification.camel.yaml). 200/201 acknowledge; 409 means the platform already has it (counted as
- * acknowledged); other failures surface as {@link HttpOperationFailedException} for the route's error handling (429/5xx
- * retried, 404/422 dead-lettered).
+ * How the referral platform is spoken to, as its profile says ({@link PlatformConnection}): the steps around the HTTP
+ * calls of the notify-platform and enrol-customer routes. Each call is rendered from its templates with the stored
+ * referral's values (code, participant id, email, campaign, milestone, revenue) or the customer's (enrolment), and
+ * authenticated as the profile says. What an answer means is the call's: 2xx done (unless its ok-field says not),
+ * {@code already} counted as done, {@code refused} a dead letter; other failures go to the route's error handling
+ * (429/5xx retried, other 4xx dead-lettered).
  */
 public final class ReferralPlatformClient {
 
@@ -32,150 +38,220 @@ public final class ReferralPlatformClient {
     public static final String QUALIFIED = "platformQualified";
     /** The notice's round: 1, then one more each time it is armed again (each round its own Idempotency-Key). */
     public static final String ROUND = "platformRound";
+    /** The notice's template values (code, participantId, email, campaignId, milestone, revenue). */
+    public static final String VALUES = "platformValues";
+    private static final String CALL = "platformCall";
 
     private final PlatformConnection conn;
     private final ObjectMapper json;
     private final String options;
     private final org.apache.camel.ProducerTemplate template;
+    private final JsonPointer participantId;
 
-    public ReferralPlatformClient(PlatformConnection conn, ObjectMapper json, org.apache.camel.ProducerTemplate template) {
+    /** {@code participantId}: where the webhook has the platform's id of the person (null: the code is the id). */
+    public ReferralPlatformClient(PlatformConnection conn, ObjectMapper json, org.apache.camel.ProducerTemplate template,
+                                  JsonPointer participantId) {
         this.conn = conn;
         this.json = json;
         this.template = template;
+        this.participantId = participantId;
         this.options = "?throwExceptionOnFailure=true&connectTimeout=" + conn.connectTimeoutMs()
                 + "&responseTimeout=" + conn.responseTimeoutMs();
     }
 
+    public PlatformConnection connection() {
+        return conn;
+    }
+
     /**
-     * Before a retry, in API mode: read the user (as the platform's docs advise), since after a lost answer or a crash
-     * it may already have the qualification. Property platformReadUser: whether there is anything to read (not on a
-     * first attempt, nor in inbound-webhook mode).
+     * A notice's template values from the stored referral (code, campaign_id, email, milestone, revenue and the
+     * webhook as payload).
+     */
+    public Map<String, Object> noticeValues(Map<String, Object> row, String payload) {
+        Map<String, Object> v = new HashMap<>();
+        v.put("baseUrl", conn.baseUrl());
+        v.put("code", row.get("code"));
+        v.put("email", row.get("email"));
+        v.put("campaignId", row.get("campaign_id"));
+        v.put("milestone", row.get("milestone"));
+        v.put("revenue", row.get("revenue") instanceof BigDecimal d ? d : null);
+        v.put("rewardDelayDays", conn.rewardDelayDays());
+        Object participant = row.get("code");
+        if (participantId != null && payload != null) {
+            try {
+                JsonNode found = json.readTree(payload).at(participantId);
+                if (found.isValueNode() && !found.asText().isBlank()) {
+                    participant = found.asText();
+                }
+            } catch (Exception e) {
+                // the stored webhook was checked at intake; the code stands in
+            }
+        }
+        v.put("participantId", participant);
+        return v;
+    }
+
+    /**
+     * Before a retry, in API mode: read the participant back (as the platforms' docs advise), since after a lost answer
+     * or a crash it may already have the notice. Property platformReadUser: whether there is anything to read (not on a
+     * first attempt, nor without a read call, nor in inbound-webhook mode).
      */
     public void readUserRequest(Exchange exchange) {
-        // Not when there is nothing to tell (decided before the call).
-        boolean read = conn.mode().equals("api") && Boolean.TRUE.equals(exchange.getProperty(RETRY, Boolean.class))
+        boolean read = conn.mode().equals("api") && conn.read() != null
+                && Boolean.TRUE.equals(exchange.getProperty(RETRY, Boolean.class))
                 && exchange.getProperty(QUALIFIED, Boolean.class) != null
                 && !Boolean.TRUE.equals(exchange.getProperty(ALREADY_TOLD, Boolean.class));
         exchange.setProperty("platformReadUser", read);
-        if (!read) {
-            return;
+        if (read) {
+            request(exchange, conn.read(), values(exchange, null));
         }
-        String code = exchange.getMessage().getBody(String.class);
-        Message m = exchange.getMessage();
-        m.removeHeaders("*");
-        m.setHeader(Exchange.HTTP_METHOD, "GET");
-        m.setHeader("Authorization", "Bearer " + conn.apiKey());
-        m.setHeader("Accept", "application/json");
-        m.setBody(null);
-        exchange.setProperty(ENDPOINT, conn.baseUrl() + "/api/v2/users/" + URLEncoder.encode(code,
-                StandardCharsets.UTF_8) + options);
     }
 
-    /** The user as read: told already when it has a qualification date. The body is the code again. */
+    /** The participant as read: told already when it shows what this notice says. The body is the code again. */
     public void userRead(Exchange exchange) throws Exception {
-        JsonNode user = json.readTree(exchange.getMessage().getBody(String.class));
-        // Told already when the platform shows what this notice says: qualified (a date), or not (none).
-        exchange.setProperty(ALREADY_TOLD, user.hasNonNull("qualified_at")
-                == Boolean.TRUE.equals(exchange.getProperty(QUALIFIED, Boolean.class)));
+        String text = exchange.getMessage().getBody(String.class);
+        JsonNode user = text == null || text.isBlank() ? json.createObjectNode() : json.readTree(text);
+        JsonNode field = user.at(conn.readDoneField());
+        boolean done = conn.readDoneValue() == null
+                ? field.isValueNode() && !field.isNull() && !field.asText().isBlank() && !"false".equals(field.asText())
+                : field.isValueNode() && conn.readDoneValue().equalsIgnoreCase(field.asText());
+        exchange.setProperty(ALREADY_TOLD, done == Boolean.TRUE.equals(exchange.getProperty(QUALIFIED, Boolean.class)));
         exchange.getMessage().setBody(exchange.getProperty(CODE, String.class));
     }
 
-    /** The platform does not know the user yet (404 on the read): not told; the body is the code again. */
+    /** The platform does not know the participant yet (404 on the read): not told; the body is the code again. */
     public void userUnknown(Exchange exchange) {
         exchange.getMessage().setBody(exchange.getProperty(CODE, String.class));
     }
 
-    /** The qualification request: PUT {code, qualified} with an Idempotency-Key, or the inbound webhook's form. */
+    /** The notice: the profile's qualify call, or its unqualify call for qualified:false; the inbound webhook's form. */
     public void qualifyRequest(Exchange exchange) throws Exception {
         exchange.removeProperty(Exchange.EXCEPTION_CAUGHT); // a 404 of the read before is not this call's answer
         String code = exchange.getMessage().getBody(String.class);
-        boolean api = conn.mode().equals("api");
+        if (!conn.mode().equals("api")) {
+            Message m = exchange.getMessage();
+            m.removeHeaders("*");
+            m.setHeader(Exchange.HTTP_METHOD, "POST");
+            m.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            m.setBody("code=" + java.net.URLEncoder.encode(code, StandardCharsets.UTF_8));
+            exchange.setProperty(ENDPOINT, conn.inboundWebhookUrl() + options);
+            return;
+        }
+        boolean qualified = !Boolean.FALSE.equals(exchange.getProperty(QUALIFIED, Boolean.class));
+        PlatformCall call = qualified ? conn.qualify() : conn.unqualify();
+        if (call == null) {
+            throw new MappingException("Platform profile " + conn.profile() + " has no unqualify call "
+                    + "(platform.unqualify.url): the platform cannot be told qualified:false");
+        }
+        Integer round = exchange.getProperty(ROUND, Integer.class);
+        request(exchange, call, values(exchange, qualified));
+        if (conn.idempotencyHeader() != null) {
+            exchange.getMessage().setHeader(conn.idempotencyHeader(), (qualified ? "qualify-" : "unqualify-") + code
+                    + (round == null || round <= 1 ? "" : "-" + round));
+        }
+    }
+
+    private Map<String, Object> values(Exchange exchange, Boolean qualified) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> v = new HashMap<>(exchange.getProperty(VALUES, Map.class));
+        v.put("qualified", qualified);
+        return v;
+    }
+
+    /** The request of a call: method, URL, JSON body (if the call has one) and the profile's auth. */
+    private void request(Exchange exchange, PlatformCall call, Map<String, Object> values) {
         Message m = exchange.getMessage();
         m.removeHeaders("*");
-        m.setHeader(Exchange.HTTP_METHOD, conn.method());
-        if (api) {
-            boolean qualified = !Boolean.FALSE.equals(exchange.getProperty(QUALIFIED, Boolean.class));
-            ObjectNode body = json.createObjectNode().put("code", code).put("qualified", qualified);
-            String milestone = exchange.getProperty(MILESTONE, String.class);
-            if (conn.includeMilestone() && milestone != null) {
-                body.put("milestone", milestone);
-            }
-            m.setHeader("Authorization", "Bearer " + conn.apiKey());
-            Integer round = exchange.getProperty(ROUND, Integer.class);
-            m.setHeader("Idempotency-Key", (qualified ? "qualify-" : "unqualify-") + code
-                    + (round == null || round <= 1 ? "" : "-" + round));
+        m.setHeader(Exchange.HTTP_METHOD, call.method());
+        authorize(m);
+        m.setHeader("Accept", "application/json");
+        if (call.body() != null) {
             m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-            m.setBody(json.writeValueAsBytes(body));
+            try {
+                m.setBody(json.writeValueAsBytes(call.body().body(values)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
         } else {
-            m.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
-            m.setBody("code=" + URLEncoder.encode(code, StandardCharsets.UTF_8));
+            m.setBody(null);
         }
-        exchange.setProperty(ENDPOINT, (api ? conn.baseUrl() + conn.path() : conn.inboundWebhookUrl()) + options);
+        exchange.setProperty(CALL, call);
+        exchange.setProperty(ENDPOINT, endpoint(call, values));
+    }
+
+    /** The camel-http endpoint of a call: its URL and the connection's timeouts. */
+    private String endpoint(PlatformCall call, Map<String, Object> values) {
+        String url = call.url().url(values);
+        return url + (url.contains("?") ? "&" : "?") + options.substring(1);
+    }
+
+    private void authorize(Message m) {
+        switch (conn.auth()) {
+            case "basic" -> m.setHeader("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                    (conn.apiUser() + ":" + conn.apiKey()).getBytes(StandardCharsets.UTF_8)));
+            case "header" -> m.setHeader(conn.authHeader(), conn.apiKey());
+            default -> m.setHeader("Authorization", "Bearer " + conn.apiKey());
+        }
     }
 
     /**
-     * Enrolment of a customer as a referrer of the campaign: POST {campaign_id, first_name, last_name, email, phone}
-     * (Referral Factory's user fields) with an Idempotency-Key; the platform answers a repeat for the same email with
-     * the referrer it has, so a retry after a lost answer enrols no one twice.
+     * Enrolment of a customer as a referrer of the campaign: the profile's enrol call with the customer's values; the
+     * platforms answer a repeat for the same email with the referrer they have, so a retry enrols no one twice.
      */
     public void enrolRequest(Exchange exchange, String campaignId, String firstName, String lastName, String email,
-                             String phone, String idempotencyKey) throws Exception {
+                             String phone, String idempotencyKey) {
         if (conn.enrol() == null) {
-            throw new IllegalStateException("Enrolment needs platform.mode=api");
+            throw new MappingException("Platform profile " + conn.profile() + " has no enrol call "
+                    + "(platform.enrol.url, platform.mode=api)");
         }
-        ObjectNode body = json.createObjectNode();
-        if (campaignId.matches("[0-9]{1,18}")) {
-            body.put("campaign_id", Long.parseLong(campaignId));
-        } else {
-            body.put("campaign_id", campaignId);
+        Map<String, Object> v = new HashMap<>();
+        v.put("baseUrl", conn.baseUrl());
+        v.put("campaignId", campaignId.matches("[0-9]{1,18}") ? (Object) Long.parseLong(campaignId) : campaignId);
+        v.put("firstName", firstName);
+        v.put("lastName", lastName);
+        v.put("email", email);
+        v.put("phone", phone);
+        request(exchange, conn.enrol(), v);
+        if (conn.idempotencyHeader() != null) {
+            exchange.getMessage().setHeader(conn.idempotencyHeader(), idempotencyKey);
         }
-        body.put("first_name", firstName);
-        if (lastName != null) {
-            body.put("last_name", lastName);
-        }
-        body.put("email", email);
-        if (phone != null) {
-            body.put("phone", phone);
-        }
-        Message m = exchange.getMessage();
-        m.removeHeaders("*");
-        m.setHeader(Exchange.HTTP_METHOD, "POST");
-        m.setHeader("Authorization", "Bearer " + conn.apiKey());
-        m.setHeader("Idempotency-Key", idempotencyKey);
-        m.setHeader("Accept", "application/json");
-        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(json.writeValueAsBytes(body));
-        exchange.setProperty(ENDPOINT, conn.baseUrl() + conn.enrol().path() + options);
+    }
+
+    /** Whether any campaign's enrolment can be carried out (an enrol call in API mode). */
+    public boolean enrols() {
+        return conn.mode().equals("api") && conn.enrol() != null;
+    }
+
+    /** Whether qualified:false can be told (an unqualify call in API mode). */
+    public boolean unqualifies() {
+        return conn.mode().equals("api") && conn.unqualify() != null;
     }
 
     /** The enrolled referrer's {code, link} from the platform's answer; the code is required, the link may be null. */
     public String[] enrolled(Exchange exchange) throws Exception {
         String text = exchange.getMessage().getBody(String.class);
         JsonNode answer = text == null || text.isBlank() ? json.createObjectNode() : json.readTree(text);
-        JsonNode code = answer.at(conn.enrol().code());
-        JsonNode link = answer.at(conn.enrol().link());
+        JsonNode code = answer.at(conn.enrolCode());
+        JsonNode link = answer.at(conn.enrolLink());
         if (!code.isValueNode() || code.asText().isBlank()) {
-            throw new io.referralbridge.campaign.MappingException("The platform's enrolment answer has no referral code at "
-                    + conn.enrol().code() + " (platform.enrol-code-field)");
+            throw new MappingException("The platform's enrolment answer has no referral code at "
+                    + conn.enrolCode() + " (platform.enrol.code-field)");
         }
         return new String[] {code.asText(), link.isValueNode() && !link.asText().isBlank() ? link.asText() : null};
     }
 
     /**
-     * A probe after a failed notice: does the platform answer a plain read of this referral's user? Any answer but
-     * 5xx, 429 and 408 shows it up (404 included). In inbound-webhook mode there is nothing to read: true, so a failing
-     * notice waits its own back-off rather than holding every other one.
+     * A probe after a failed notice: does the platform answer a plain read of this referral's participant? Any answer
+     * but 5xx, 429 and 408 shows it up (404 included). Without a read call (or in inbound-webhook mode) there is nothing
+     * to read: true, so a failing notice waits its own back-off rather than holding every other one.
      */
-    public boolean answers(String code) {
-        if (!conn.mode().equals("api") || code == null) {
+    public boolean answers(Exchange failed) {
+        if (!conn.mode().equals("api") || conn.read() == null || failed.getProperty(VALUES) == null) {
             return true;
         }
-        Exchange result = template.send(conn.baseUrl() + "/api/v2/users/" + URLEncoder.encode(code,
-                StandardCharsets.UTF_8) + options, exchange -> {
-                    exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
-                    exchange.getMessage().setHeader("Authorization", "Bearer " + conn.apiKey());
-                    exchange.getMessage().setHeader("Accept", "application/json");
-                });
+        Map<String, Object> values = values(failed, null);
+        Exchange result = template.send(endpoint(conn.read(), values), exchange -> request(exchange, conn.read(),
+                values));
         if (result.getException() instanceof HttpOperationFailedException http) {
             int s = http.getStatusCode();
             return s < 500 && s != 429 && s != 408;
@@ -183,12 +259,37 @@ public final class ReferralPlatformClient {
         return result.getException() == null;
     }
 
-    /** The platform's answer status, 409 (already told) included. */
-    public int answered(Exchange exchange) {
+    /**
+     * The platform's answer to the notice: its status when done or already done. A refusal is a dead letter
+     * (MappingException); any other failure goes back to the error handling as it came.
+     */
+    public int answered(Exchange exchange) throws Exception {
+        PlatformCall call = exchange.getProperty(CALL, PlatformCall.class);
         Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         if (caught instanceof HttpOperationFailedException http) {
-            return http.getStatusCode();
+            int status = http.getStatusCode();
+            if (call != null && call.already().contains(status)) {
+                return status;
+            }
+            if (call != null && call.refused().contains(status)) {
+                throw new MappingException("The platform refused the notice: HTTP " + status + " from "
+                        + http.getUri() + ": " + io.referralbridge.failure.DeadLetters.shorten(
+                                http.getResponseBody(), 500));
+            }
+            throw http;
         }
-        return exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
+        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class);
+        if (call != null && call.okField() != null) {
+            String text = exchange.getMessage().getBody(String.class);
+            JsonNode answer = text == null || text.isBlank() ? json.createObjectNode() : json.readTree(text);
+            if (!answer.at(call.okField()).asBoolean(false)) {
+                if (call.alreadyWhen() != null && text.contains(call.alreadyWhen())) {
+                    return status;
+                }
+                throw new MappingException("The platform did not take the notice (" + call.okField() + " not true): "
+                        + io.referralbridge.failure.DeadLetters.shorten(text, 500));
+            }
+        }
+        return status;
     }
 }

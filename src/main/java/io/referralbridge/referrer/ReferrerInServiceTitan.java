@@ -51,14 +51,15 @@ public final class ReferrerInServiceTitan {
     private final ReferralLifecycle lifecycle;
     private final Outbox outbox;
     private final Campaigns campaigns;
-    private final ReferrerData referrer;
+    private final java.util.function.Function<String, ReferrerData> referrer;
     private final ServiceTitanClients serviceTitan;
     private final ObjectMapper json;
     private final Queries sql = Queries.load("sql/referrals.sql");
     private final Map<String, Object[]> writingCampaigns = new LinkedHashMap<>();
 
     public ReferrerInServiceTitan(DataSource ds, ReferralStore referrals, ReferralLifecycle lifecycle, Outbox outbox,
-                                  Campaigns campaigns, ReferrerData referrer, ServiceTitanClients serviceTitan,
+                                  Campaigns campaigns, java.util.function.Function<String, ReferrerData> referrer,
+                                  ServiceTitanClients serviceTitan,
                                   ObjectMapper json) {
         this.ds = ds;
         this.referrals = referrals;
@@ -168,7 +169,7 @@ public final class ReferrerInServiceTitan {
                     throw new MappingException(missingField(campaign, "customer-fields", f.getValue(), client,
                             types.keySet()));
                 }
-                String value = referrer.value(f.getKey(), r.code(), r.payload());
+                String value = referrer.apply(r.platform()).value(f.getKey(), r.code(), r.payload());
                 if (value != null) {
                     fields.addObject().put("typeId", typeId).put("value", cut(value));
                 }

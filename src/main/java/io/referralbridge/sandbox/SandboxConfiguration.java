@@ -51,7 +51,7 @@ public final class SandboxConfiguration implements CamelConfiguration {
         }
         if (platform) {
             running.platform = ReferralPlatformSandbox.start(s.getInt("bridge.sandbox.platform.port"),
-                    s.required("platform.api-key"), store);
+                    s.required("platform.api-key"), store).mode(s.get("platform.profile", "standard"));
             LOG.info("Referral platform sandbox listening on {}", running.platform.baseUrl());
         }
     }

@@ -16,7 +16,7 @@ class BookingMapperTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final PlatformFields FIELDS = new PlatformFields(p("/type"), List.of(), p("/data/code"),
             p("/data/campaign/id"), p("/data/first_name"), p("/data/last_name"), p("/data/email"),
-            p("/data/phone"), List.of(p("/data/id")));
+            p("/data/phone"), List.of(p("/data/id")), null, null, false, null);
 
     static com.fasterxml.jackson.core.JsonPointer p(String s) {
         return com.fasterxml.jackson.core.JsonPointer.compile(s);

@@ -79,10 +79,35 @@ class WebhookVerifierTest {
 
     @Test
     void misconfigurationNamesTheSetting() {
-        assertEquals("Invalid setting 'bridge.webhook.scheme' = 'none': expected standard-webhooks or "
-                + "shared-secret-header", assertThrows(ConfigurationException.class, () -> new WebhookVerifier("none",
+        assertEquals("Invalid setting 'bridge.webhook.scheme' = 'none': expected one of standard-webhooks, "
+                + "shared-secret-header, growsurf-signature, referralhero-signature, friendbuy-signature",
+                assertThrows(ConfigurationException.class, () -> new WebhookVerifier("none",
                 List.of(NEW), "X", 300, 1000, Clock.systemUTC())).getMessage());
         assertThrows(ConfigurationException.class, () -> verifier(List.of()));
         assertThrows(ConfigurationException.class, () -> verifier(List.of("whsec_c2hvcnQ=")));
+    }
+
+    @Test
+    void theOtherPlatformsSignaturesAreCheckedOverTheRawBody() {
+        byte[] key = "friendbuy-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = "{\"type\":\"share\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        WebhookVerifier friendbuy = new WebhookVerifier(WebhookVerifier.SCHEME_FRIENDBUY, List.of("friendbuy-secret"),
+                null, 300, 1000, Clock.systemUTC());
+        String base64 = java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(
+                WebhookVerifier.hexHmac(key, "", body)));
+        friendbuy.verifyBodyHmac("X-Friendbuy-Hmac-SHA256", base64, body);
+        assertThrows(io.referralbridge.web.HttpProblem.class, () -> friendbuy.verifyBodyHmac("X-Friendbuy-Hmac-SHA256",
+                base64, "{\"type\":\"purchase\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThrows(io.referralbridge.web.HttpProblem.class, () -> friendbuy.verifyBodyHmac("X-Friendbuy-Hmac-SHA256",
+                null, body));
+
+        WebhookVerifier growsurf = new WebhookVerifier(WebhookVerifier.SCHEME_GROWSURF, List.of("friendbuy-secret"),
+                null, 300, 1000, Clock.systemUTC());
+        String ts = String.valueOf(System.currentTimeMillis());
+        growsurf.verifyGrowSurf("ts=" + ts + ",v=" + WebhookVerifier.hexHmac(key, ts + ".", body), body);
+        assertThrows(io.referralbridge.web.HttpProblem.class, () -> growsurf.verifyGrowSurf("ts=" + ts + ",v="
+                + WebhookVerifier.hexHmac(key, "1.", body), body), "the timestamp is signed too");
+        assertThrows(io.referralbridge.web.HttpProblem.class, () -> growsurf.verifyGrowSurf("v="
+                + WebhookVerifier.hexHmac(key, ".", body), body), "no timestamp");
     }
 }

@@ -159,7 +159,9 @@ public final class BridgeUnderTest implements AutoCloseable {
         // And so is the dev profile's enrolment (EnrolmentTest, EnrolmentBackfillTest turn it on).
         p.put("bridge.campaign.17.enrol", "false");
         p.put("platform.api-key", PLATFORM_KEY);
-        p.put("platform.include-milestone", "true");
+        // The milestone in the qualification body (the standard profile's body, and one field more).
+        p.put("platform.qualify.body", "{\"code\": \"{code}\", \"qualified\": \"{qualified}\", "
+                + "\"milestone\": \"{milestone}\"}");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=200");
         // Quartz keeps one scheduler per name in the JVM: bridges on different databases must not share one.
         p.put("bridge.cluster.name", "bridge-" + jdbcUrl.replaceAll("^.*/([^/?]+).*$", "$1"));

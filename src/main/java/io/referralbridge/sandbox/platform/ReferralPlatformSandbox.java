@@ -44,6 +44,9 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     private final Map<String, ObjectNode> referrers = new LinkedHashMap<>();
     private final Map<String, Integer> enrolCalls = new LinkedHashMap<>();
     private final List<String> refusedEmails = new ArrayList<>();
+    // Which platform's API this sandbox speaks: standard / referral-factory (the same API), growsurf or referralhero.
+    private volatile String mode = "standard";
+    private final Map<String, String> lastPath = new LinkedHashMap<>();
 
     private ReferralPlatformSandbox(int port, String apiKey, SandboxStore store) throws IOException {
         this.apiKey = apiKey;
@@ -76,6 +79,20 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
 
     public String baseUrl() {
         return server.baseUrl();
+    }
+
+    /**
+     * Speaks this platform profile's API, and refuses (404) every other call: standard and referral-factory (Referral
+     * Factory's), growsurf (base URL {@link #baseUrl()}/v2), referralhero (base URL {@link #baseUrl()}/api/v2).
+     */
+    public ReferralPlatformSandbox mode(String profile) {
+        this.mode = profile;
+        return this;
+    }
+
+    /** The path of the last notice for this code or participant (what the bridge called). */
+    public synchronized String lastPath(String code) {
+        return lastPath.get(code);
     }
 
     @Override
@@ -192,6 +209,19 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
     }
 
     private synchronized Reply serve(String method, String path, byte[] body, HttpExchange ex) {
+        if (mode.equals("growsurf") || mode.equals("referralhero")) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (auth == null || !auth.equals("Bearer " + apiKey)) {
+                return new Reply(401, error("Missing or invalid API key"));
+            }
+            JsonNode req;
+            try {
+                req = body.length == 0 ? json.createObjectNode() : json.readTree(body);
+            } catch (IOException e) {
+                return new Reply(400, error("Invalid JSON"));
+            }
+            return mode.equals("growsurf") ? growSurf(method, path, req) : referralHero(method, path, req);
+        }
         if (path.equals("/api/v2/users/qualification") && (method.equals("PUT") || method.equals("POST"))) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (auth == null) {
@@ -207,6 +237,7 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
                 return new Reply(422, error("Invalid JSON"));
             }
             lastBody.put(req.path("code").asText(""), req);
+            lastPath.put(req.path("code").asText(""), method + " " + path);
             if (req.path("qualified").isBoolean() && !req.path("qualified").asBoolean()) {
                 return unqualify(req.path("code").asText(""));
             }
@@ -293,6 +324,134 @@ public final class ReferralPlatformSandbox implements AutoCloseable {
         referrers.put(referrerKey(campaign, email), user);
         store.save(REFERRER, referrerKey(campaign, email), user);
         return new Reply(201, user.deepCopy());
+    }
+
+    // ---- GrowSurf (REST API v2): participants by id, "trigger referral" answering 200 with {success, message} ----
+
+    private Reply growSurf(String method, String path, JsonNode req) {
+        java.util.regex.Matcher m;
+        if ((m = java.util.regex.Pattern.compile("^/v2/campaign/([^/]+)/participant/([^/]+)/ref$").matcher(path))
+                .matches()) {
+            String id = m.group(2);
+            if (unknownCodes.contains(id)) {
+                return new Reply(404, json.createObjectNode().put("code", "PARTICIPANT_NOT_FOUND_ERROR")
+                        .put("message", "Participant not found"));
+            }
+            lastBody.put(id, req);
+            lastPath.put(id, method + " " + path);
+            if (method.equals("POST")) {
+                deliveries.merge(id, 1, Integer::sum);
+                if (qualifiedAt.containsKey(id)) {
+                    duplicates++;
+                    return new Reply(200, json.createObjectNode().put("success", false)
+                            .put("message", "Referral credit has already been awarded"));
+                }
+                record(id, Instant.now());
+                return new Reply(200, json.createObjectNode().put("success", true)
+                        .put("message", "Successfully awarded referral credit."));
+            }
+            if (method.equals("DELETE")) {
+                notQualified.merge(id, 1, Integer::sum);
+                record(id, null);
+                return new Reply(200, json.createObjectNode().put("success", true)
+                        .put("message", "Delayed referral canceled."));
+            }
+        }
+        if ((m = java.util.regex.Pattern.compile("^/v2/campaign/([^/]+)/participant/([^/]+)$").matcher(path))
+                .matches() && method.equals("GET")) {
+            String id = m.group(2);
+            if (unknownCodes.contains(id)) {
+                return new Reply(404, error("Participant not found"));
+            }
+            return new Reply(200, json.createObjectNode().put("id", id).put("referralStatus",
+                    qualifiedAt.containsKey(id) ? "CREDIT_AWARDED" : "CREDIT_PENDING"));
+        }
+        if ((m = java.util.regex.Pattern.compile("^/v2/campaign/([^/]+)/participant$").matcher(path)).matches()
+                && method.equals("POST")) {
+            return enrolled(m.group(1), req.path("email").asText(""), req.path("firstName").asText(""),
+                    req.path("lastName").asText(null), req.path("metadata").path("phone").asText(null),
+                    u -> u.put("shareUrl", "https://refer.example.com?grsf=" + u.path("id").asText()), false);
+        }
+        return new Reply(404, error("Not found: " + method + " " + path));
+    }
+
+    // ---- ReferralHero (REST API v2): subscribers of a list (campaign) by id, answers in {status, data} ----
+
+    private Reply referralHero(String method, String path, JsonNode req) {
+        java.util.regex.Matcher m;
+        if ((m = java.util.regex.Pattern.compile("^/api/v2/lists/([^/]+)/subscribers/([^/]+)/(qualify|unqualify)$")
+                .matcher(path)).matches() && method.equals("POST")) {
+            String id = m.group(2);
+            if (unknownCodes.contains(id)) {
+                return new Reply(404, json.createObjectNode().put("status", "error").put("message",
+                        "Subscriber not found"));
+            }
+            lastBody.put(id, req);
+            lastPath.put(id, method + " " + path);
+            if (m.group(3).equals("qualify")) {
+                deliveries.merge(id, 1, Integer::sum);
+                if (qualifiedAt.containsKey(id)) {
+                    duplicates++;
+                } else {
+                    record(id, Instant.now());
+                }
+            } else {
+                notQualified.merge(id, 1, Integer::sum);
+                record(id, null);
+            }
+            return new Reply(200, json.createObjectNode().put("status", "ok").set("data", subscriber(id)));
+        }
+        if ((m = java.util.regex.Pattern.compile("^/api/v2/lists/([^/]+)/subscribers/([^/]+)$").matcher(path))
+                .matches() && method.equals("GET")) {
+            String id = m.group(2);
+            if (unknownCodes.contains(id)) {
+                return new Reply(404, json.createObjectNode().put("status", "error").put("message",
+                        "Subscriber not found"));
+            }
+            return new Reply(200, json.createObjectNode().put("status", "ok").set("data", subscriber(id)));
+        }
+        if ((m = java.util.regex.Pattern.compile("^/api/v2/lists/([^/]+)/subscribers$").matcher(path)).matches()
+                && method.equals("POST")) {
+            String name = req.path("name").asText("").strip();
+            int space = name.indexOf(' ');
+            return enrolled(m.group(1), req.path("email").asText(""), space < 0 ? name : name.substring(0, space),
+                    space < 0 ? null : name.substring(space + 1), req.path("phone_number").asText(null),
+                    u -> u.put("referral_link", "https://refer.example.com/r/" + u.path("code").asText()), true);
+        }
+        return new Reply(404, json.createObjectNode().put("status", "error").put("message",
+                "Not found: " + method + " " + path));
+    }
+
+    private ObjectNode subscriber(String id) {
+        return json.createObjectNode().put("id", id).put("referral_status",
+                qualifiedAt.containsKey(id) ? "qualified" : "pending");
+    }
+
+    private void record(String id, Instant at) {
+        ObjectNode user = json.createObjectNode().put("code", id);
+        if (at == null) {
+            qualifiedAt.remove(id);
+            user.putNull("qualified_at");
+        } else {
+            qualifiedAt.put(id, at);
+            user.put("qualified_at", at.toString());
+        }
+        store.save(USER, id, user);
+    }
+
+    /** A referrer added (or the one with this email returned), in the mode's shape; wrapped in {status, data} or not. */
+    private Reply enrolled(String campaign, String email, String firstName, String lastName, String phone,
+                           java.util.function.Consumer<ObjectNode> shape, boolean wrapped) {
+        ObjectNode req = json.createObjectNode().put("campaign_id", campaign).put("email", email)
+                .put("first_name", firstName).put("last_name", lastName).put("phone", phone);
+        Reply reply = enrol(req);
+        if (reply.status >= 300) {
+            return reply;
+        }
+        ObjectNode user = referrers.get(referrerKey(campaign, email));
+        shape.accept(user);
+        ObjectNode answer = user.deepCopy();
+        return new Reply(200, wrapped ? json.createObjectNode().put("status", "ok").set("data", answer) : answer);
     }
 
     private Reply qualify(String code) {
