@@ -47,7 +47,7 @@ GROUP BY connection ORDER BY connection
 
 -- name: find-by-code
 -- (code)
-SELECT id, code, state, booking_id FROM referral WHERE code = ?
+SELECT id, code, state, booking_id, platform FROM referral WHERE code = ?
 
 -- name: insert-event
 -- (event_id, referral_id)

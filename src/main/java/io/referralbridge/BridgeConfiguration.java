@@ -271,14 +271,16 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " enrols customers "
                         + "(bridge.campaign." + c.id() + ".enrol or bridge.campaigns.enrol = true), which platform "
                         + "profile " + platform.profile() + " (platform.mode=" + platform.mode() + ") cannot do: it "
-                        + "needs platform.mode=api and platform.enrol.url");
+                        + "needs " + of.settings().name("platform.mode") + "=api and "
+                        + of.settings().name("platform.enrol.url"));
             }
             if (c.qualification().clawbackSeconds() > 0 && (!api || platform.unqualify() == null)) {
                 throw new io.referralbridge.config.ConfigurationException("Campaign " + c.id() + " claws back "
                         + "(clawback-days > 0), which platform profile " + platform.profile() + " (platform.mode="
                         + platform.mode() + ") cannot tell the platform: set bridge.campaign." + c.id()
-                        + ".clawback-days (or bridge.campaigns.clawback-days) to 0, or give platform.unqualify.url "
-                        + "in platform.mode=api");
+                        + ".clawback-days (or bridge.campaigns.clawback-days) to 0, or give "
+                        + of.settings().name("platform.unqualify.url") + " in " + of.settings().name("platform.mode")
+                        + "=api");
             }
         }
     }

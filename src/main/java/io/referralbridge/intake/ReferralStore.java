@@ -62,7 +62,8 @@ public final class ReferralStore implements AutoCloseable {
      */
     public IntakeResult accept(Referral r) {
         IntakeResult result = intake.write(r);
-        metrics.count("bridge.webhooks", "outcome", result.duplicate() ? "duplicate" : "accepted");
+        metrics.count("bridge.webhooks", "outcome", result.error() != null ? "conflict"
+                : result.duplicate() ? "duplicate" : "accepted");
         return result;
     }
 
@@ -90,7 +91,9 @@ public final class ReferralStore implements AutoCloseable {
             return List.of(results);
         });
         for (int i = 0; i < stored.size(); i++) {
-            if (!stored.get(i).duplicate()) { // logged once committed: a failed batch is written again
+            if (stored.get(i).error() != null) {
+                LOG.warn("Referral webhook refused: {}", stored.get(i).error());
+            } else if (!stored.get(i).duplicate()) { // logged once committed: a failed batch is written again
                 LOG.info("Referral {} received for campaign {}", stored.get(i).referralId(), rs.get(i).campaignId());
             }
         }
@@ -104,6 +107,9 @@ public final class ReferralStore implements AutoCloseable {
     /** The code arrived before under another event id: remember this one too, answer with the referral. */
     private IntakeResult knownUnderAnotherEvent(Tx tx, Referral r) throws SQLException {
         Map<String, Object> byCode = tx.one(referrals.get("find-by-code"), r.code());
+        if (!r.platform().equals(byCode.get("platform"))) {
+            return IntakeResult.codeOfAnotherPlatform(r.code(), (String) byCode.get("platform"));
+        }
         tx.update(referrals.get("insert-event"), r.eventId(), byCode.get("id"));
         return existing(byCode);
     }

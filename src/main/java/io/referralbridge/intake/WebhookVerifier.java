@@ -55,6 +55,11 @@ public final class WebhookVerifier {
     /** From the settings (a named platform's own: platform.&lt;name&gt;.webhook.*). */
     public static WebhookVerifier from(io.referralbridge.config.Settings s, Clock clock) {
         String scheme = s.required("bridge.webhook.scheme");
+        long tolerance = s.getLong("bridge.webhook.tolerance-seconds");
+        if (tolerance < 1 || tolerance > 86_400) {
+            throw io.referralbridge.config.Settings.invalid(s.name("bridge.webhook.tolerance-seconds"),
+                    String.valueOf(tolerance), "1 to 86400 seconds");
+        }
         return new WebhookVerifier(scheme, s.getList("bridge.webhook.secrets"),
                 SCHEME_SHARED_SECRET.equals(scheme) ? s.required("bridge.webhook.secret-header") : null,
                 s.getLong("bridge.webhook.tolerance-seconds"),
@@ -86,6 +91,10 @@ public final class WebhookVerifier {
         }
         this.secrets = new ArrayList<>();
         for (String s : secrets) {
+            if (!SCHEME_STANDARD.equals(scheme) && s.length() < 16) {
+                throw new ConfigurationException("Invalid setting '" + secretsKey + "': a secret must be at least 16 "
+                        + "characters");
+            }
             this.secrets.add(SCHEME_STANDARD.equals(scheme) ? decodeSecret(secretsKey, s)
                     : s.getBytes(StandardCharsets.UTF_8));
         }

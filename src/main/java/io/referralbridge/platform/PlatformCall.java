@@ -27,7 +27,10 @@ public record PlatformCall(String key, String method, Template url, Template bod
         if (!Set.of("GET", "POST", "PUT", "PATCH", "DELETE").contains(method)) {
             throw Settings.invalid(s.name(key + ".method"), method, "GET, POST, PUT, PATCH or DELETE");
         }
-        return new PlatformCall(key, method, Template.url(s.name(key + ".url"), url, variables),
+        // A URL takes only values every referral (or customer) has: a missing one would fail each call, not startup.
+        Set<String> inUrl = new java.util.HashSet<>(variables);
+        inUrl.retainAll(Set.of("baseUrl", "code", "participantId", "campaignId", "email"));
+        return new PlatformCall(key, method, Template.url(s.name(key + ".url"), url, inUrl),
                 Template.body(s.name(key + ".body"), s.optional(key + ".body").orElse(null), variables),
                 statuses(s, key + ".already"), statuses(s, key + ".refused"),
                 s.optional(key + ".ok-field").map(v -> io.referralbridge.campaign.PlatformFields.parse(s.name(key + ".ok-field"),

@@ -54,6 +54,10 @@ public record PlatformConnection(String mode, String profile, String baseUrl, St
         PlatformCall read = PlatformCall.from(s, "platform.read", NOTICE_VARIABLES);
         Integer delay = s.optional("platform.reward-delay-days").map(v -> Settings.parseInt(
                 s.name("platform.reward-delay-days"), v)).orElse(null);
+        if (delay != null && (delay < 1 || delay > 365)) {
+            throw Settings.invalid(s.name("platform.reward-delay-days"), String.valueOf(delay), "1 to 365 days "
+                    + "(GrowSurf: 1 to 90)");
+        }
         return new PlatformConnection(mode, profile, trim(s.required("platform.base-url")), s.required("platform.api-key"),
                 auth, auth.equals("header") ? s.required("platform.auth-header") : null,
                 auth.equals("basic") ? s.required("platform.api-user") : null,

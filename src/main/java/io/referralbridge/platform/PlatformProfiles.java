@@ -28,7 +28,7 @@ public final class PlatformProfiles {
     public static Properties load(Settings s) {
         String name = s.required("platform.profile");
         if (!NAMES.contains(name)) {
-            throw Settings.invalid("platform.profile", name, "one of " + String.join(", ", NAMES));
+            throw Settings.invalid(s.name("platform.profile"), name, "one of " + String.join(", ", NAMES));
         }
         return load(name);
     }

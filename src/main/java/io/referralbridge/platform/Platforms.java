@@ -85,8 +85,13 @@ public final class Platforms {
     }
 
     private static Platform platform(String name, String path, Settings s, Set<String> campaigns, Clock clock) {
-        return new Platform(name, path, s, PlatformConnection.from(s), PlatformFields.from(s),
-                WebhookVerifier.from(s, clock), Set.copyOf(campaigns));
+        PlatformFields fields = PlatformFields.from(s);
+        if (fields.campaignDefault() != null && !campaigns.contains(fields.campaignDefault())) {
+            throw Settings.invalid(s.name("bridge.fields.campaign-default"), fields.campaignDefault(),
+                    "one of this platform's campaigns " + campaigns);
+        }
+        return new Platform(name, path, s, PlatformConnection.from(s), fields, WebhookVerifier.from(s, clock),
+                Set.copyOf(campaigns));
     }
 
     public Collection<Platform> all() {

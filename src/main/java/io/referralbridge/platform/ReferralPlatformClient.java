@@ -112,6 +112,12 @@ public final class ReferralPlatformClient {
         String text = exchange.getMessage().getBody(String.class);
         JsonNode user = text == null || text.isBlank() ? json.createObjectNode() : json.readTree(text);
         JsonNode field = user.at(conn.readDoneField());
+        if (field.isMissingNode()) {
+            // Not the participant's shape (an error envelope, an empty body): nothing is known, so the notice goes.
+            exchange.setProperty(ALREADY_TOLD, false);
+            exchange.getMessage().setBody(exchange.getProperty(CODE, String.class));
+            return;
+        }
         boolean done = conn.readDoneValue() == null
                 ? field.isValueNode() && !field.isNull() && !field.asText().isBlank() && !"false".equals(field.asText())
                 : field.isValueNode() && conn.readDoneValue().equalsIgnoreCase(field.asText());
@@ -283,7 +289,7 @@ public final class ReferralPlatformClient {
             String text = exchange.getMessage().getBody(String.class);
             JsonNode answer = text == null || text.isBlank() ? json.createObjectNode() : json.readTree(text);
             if (!answer.at(call.okField()).asBoolean(false)) {
-                if (call.alreadyWhen() != null && text.contains(call.alreadyWhen())) {
+                if (call.alreadyWhen() != null && text != null && text.contains(call.alreadyWhen())) {
                     return status;
                 }
                 throw new MappingException("The platform did not take the notice (" + call.okField() + " not true): "

@@ -97,7 +97,8 @@ public final class Template {
                 throw new io.referralbridge.campaign.MappingException("No value for {" + m.group(1) + "} in " + key);
             }
             String text = m.group(1).equals("baseUrl") ? v.toString()
-                    : URLEncoder.encode(v.toString(), StandardCharsets.UTF_8).replace("+", "%20");
+                    : URLEncoder.encode(v.toString(), StandardCharsets.UTF_8).replace("+", "%20")
+                            .replace(".", "%2E"); // "." and ".." would move the path the key is sent to
             m.appendReplacement(out, Matcher.quoteReplacement(text));
         }
         m.appendTail(out);

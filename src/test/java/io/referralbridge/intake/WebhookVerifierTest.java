@@ -70,9 +70,13 @@ class WebhookVerifierTest {
 
     @Test
     void sharedSecretHeaderScheme() {
-        WebhookVerifier v = new WebhookVerifier(WebhookVerifier.SCHEME_SHARED_SECRET, List.of("s3cret-value"),
-                "X-Webhook-Secret", 300, 1000, Clock.systemUTC());
-        assertDoesNotThrow(() -> v.verifySharedSecret("s3cret-value"));
+        WebhookVerifier v = new WebhookVerifier(WebhookVerifier.SCHEME_SHARED_SECRET,
+                List.of("s3cret-value-0123456"), "X-Webhook-Secret", 300, 1000, Clock.systemUTC());
+        assertDoesNotThrow(() -> v.verifySharedSecret("s3cret-value-0123456"));
+        assertEquals("Invalid setting 'bridge.webhook.secrets': a secret must be at least 16 characters",
+                assertThrows(ConfigurationException.class, () -> new WebhookVerifier(
+                        WebhookVerifier.SCHEME_SHARED_SECRET, List.of("short"), "X", 300, 1000, Clock.systemUTC()))
+                        .getMessage());
         assertEquals("invalid_signature", assertThrows(HttpProblem.class, () -> v.verifySharedSecret("nope")).error());
         assertEquals("missing_signature", assertThrows(HttpProblem.class, () -> v.verifySharedSecret(null)).error());
     }

@@ -98,6 +98,13 @@ class SeveralPlatformsTest {
         assertEquals(202, bridge.sendWebhook("evt-SP-2", BridgeUnderTest.referralEvent("SP-2", "sp2@example.com"))
                 .statusCode());
         assertEquals("default", bridge.referral("SP-2").get("platform"));
+
+        // A code the other platform's referral holds already is refused, not taken for that referral.
+        var clash = sendGrowSurf("/webhooks/referrals/partners", growSurfJoin("SP-2", "clash@example.com"),
+                PARTNER_SECRET);
+        assertEquals(409, clash.statusCode(), clash.body());
+        assertTrue(clash.body().contains("belongs to a referral of platform default"), clash.body());
+        assertEquals("default", bridge.referral("SP-2").get("platform"));
     }
 
     @Test
