@@ -45,6 +45,12 @@ SELECT connection, count(*) AS open FROM referral
 WHERE connection <> ALL (?) AND state NOT IN ('platform_notified', 'not_qualified')
 GROUP BY connection ORDER BY connection
 
+-- name: notices-of-other-platforms
+-- (configured platform names[]): notices waiting for a referral platform that is no longer configured
+SELECT r.platform, count(*) AS pending FROM outbox o JOIN referral r ON r.id = o.referral_id
+WHERE o.kind = 'notify_platform' AND o.status = 'pending' AND r.platform <> ALL (?)
+GROUP BY r.platform ORDER BY r.platform
+
 -- name: find-by-code
 -- (code)
 SELECT id, code, state, booking_id, platform FROM referral WHERE code = ?

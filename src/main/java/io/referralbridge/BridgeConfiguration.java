@@ -111,6 +111,9 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 (name, open) -> LOG.warn("{} referral(s) in progress belong to ServiceTitan connection '{}', which is "
                         + "not configured (servicetitan.connections): they are neither booked nor polled until it is "
                         + "configured again or their referral.connection is updated", open, name));
+        referrals.noticesOfOtherPlatforms(platforms.names()).forEach((name, pending) -> LOG.warn("{} notice(s) are "
+                + "owed to referral platform '{}', which is not configured (bridge.platforms): nothing tells them until "
+                + "it is configured again", pending, name));
         Outbox outbox = new Outbox(db.dataSource(), s.getInt("bridge.outbox.batch-size"),
                 leaseSeconds(s), nodeId(s));
         outbox.releaseOwnClaims();

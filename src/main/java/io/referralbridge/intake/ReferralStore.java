@@ -134,6 +134,21 @@ public final class ReferralStore implements AutoCloseable {
         });
     }
 
+    /**
+     * Notices still owed to referral platforms that are not among {@code configured}: no queue tells them until the
+     * platform is configured again, so startup says so.
+     */
+    public Map<String, Long> noticesOfOtherPlatforms(java.util.Collection<String> configured) {
+        return Tx.run(ds, tx -> {
+            Map<String, Long> out = new java.util.TreeMap<>();
+            for (Map<String, Object> row : tx.query(referrals.get("notices-of-other-platforms"),
+                    tx.array("text", configured.toArray()))) {
+                out.put((String) row.get("platform"), ((Number) row.get("pending")).longValue());
+            }
+            return out;
+        });
+    }
+
     /** The stored referral with its original webhook payload. */
     public StoredReferral load(long referralId) {
         return Tx.run(ds, tx -> {

@@ -119,6 +119,12 @@ class SeveralPlatformsTest {
                             + "ON r.id = o.referral_id WHERE r.code = 'gs-out' AND o.kind = 'notify_platform' "
                             + "AND o.last_error IS NOT NULL").isEmpty());
 
+            // Were the partners' platform removed from the configuration, startup would say what waits for it.
+            var store = bridge.main.getCamelContext().getRegistry().lookupByNameAndType("referralStore",
+                    io.referralbridge.intake.ReferralStore.class);
+            assertEquals(Map.of("partners", 1L), store.noticesOfOtherPlatforms(java.util.List.of("default")));
+            assertEquals(Map.of(), store.noticesOfOtherPlatforms(java.util.List.of("default", "partners")));
+
             // Meanwhile the default platform's referrals are told at once.
             for (int i = 0; i < 5; i++) {
                 assertEquals(202, bridge.sendWebhook("evt-SP-OK-" + i, BridgeUnderTest.referralEvent("SP-OK-" + i,
