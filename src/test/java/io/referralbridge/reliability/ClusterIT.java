@@ -135,6 +135,9 @@ class ClusterIT {
         p.put("bridge.cluster.checkin-interval-ms", "2000");
         p.put("servicetitan.max-requests-per-second", "5000");
         p.put("bridge.poll.trigger", "trigger.repeatInterval=" + POLL_MS);
+        // The defaults' ratio (a 60 s threshold for a 30 s poll). At 60 s for a 500 ms poll, a cycle slowed by the
+        // booking load is followed by up to 120 catch-up firings, which the 10 s count below would take for two pollers.
+        p.put("bridge.cluster.misfire-threshold-ms", String.valueOf(2 * POLL_MS));
         p.put("bridge.outbox.batch-size", "20");
         return BridgeProcess.start(p, "cluster-node-" + i + ".log");
     }
