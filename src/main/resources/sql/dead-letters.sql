@@ -15,6 +15,10 @@ FOR UPDATE
 -- (id)
 UPDATE dead_letter SET replayed_at = now() WHERE id = ? AND replayed_at IS NULL
 
+-- name: notice-refused
+-- (referral_id): the platform refused the notice, so it was not told
+UPDATE referral SET platform_sending = NULL WHERE id = ?
+
 -- name: enrolment
 -- (id): what an enrolment's dead letter shows (no name, email or phone is kept)
 SELECT id, connection, campaign_id, customer_id, job_id, backfill_id FROM enrolment WHERE id = ?

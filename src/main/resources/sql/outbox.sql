@@ -163,6 +163,11 @@ ON CONFLICT (kind, referral_id) DO UPDATE SET
     status = 'pending', done_at = NULL, next_attempt_at = excluded.next_attempt_at
 RETURNING id
 
+-- name: settle-dead-letters
+-- (outbox_id): a notice armed again is pending in a new round, so its earlier dead letters are settled (shown as
+-- replayed): a replay would find nothing to do, and the new round is dead-lettered afresh if it fails for good
+UPDATE dead_letter SET replayed_at = now() WHERE outbox_id = ? AND replayed_at IS NULL
+
 -- name: defer
 -- (delay_seconds, outbox_id, claim_token): claimed too early (the campaign's hold has not passed): due later, free
 -- again, the attempt not counted

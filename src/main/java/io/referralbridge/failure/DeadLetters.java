@@ -58,8 +58,12 @@ public final class DeadLetters {
         this.referrals = referrals;
     }
 
-    /** A task whose last attempt failed (or that retrying cannot help): recorded, its referral (or enrolment) failed. */
-    public void record(Exchange exchange, OutboxTask task, Throwable cause) throws Exception {
+    /**
+     * A task whose last attempt failed (or that retrying cannot help): recorded, its referral (or enrolment) failed. A
+     * notice the platform {@code refused} did not arrive: it no longer counts as maybe told, so a later take-back does
+     * not tell qualified:false about what the platform never had.
+     */
+    public void record(Exchange exchange, OutboxTask task, Throwable cause, boolean refused) throws Exception {
         String routeId = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, "unknown", String.class);
         int attempts = task.attempts();
         ObjectNode payload = json.createObjectNode();
@@ -84,6 +88,8 @@ public final class DeadLetters {
             outbox.markDead(tx, failed);
             if (enrolment) {
                 tx.update(sql.get("enrolment-failed"), shorten(reason, 500), failed.subjectId());
+            } else if (refused && failed.kind() == TaskKind.NOTIFY_PLATFORM) {
+                tx.update(sql.get("notice-refused"), failed.referralId());
             } else if (FAILS.containsKey(failed.kind())) {
                 lifecycle.move(tx, failed.referralId(), FAILS.get(failed.kind()), "dead letter: " + shorten(reason,
                         200));

@@ -61,7 +61,7 @@ public final class TaskFailures {
                 LOG.warn("Task {} of {} attempt {} failed, next attempt in {} ms: {}", task.kind(),
                         task.subject(), task.attempts(), delay, DeadLetters.shorten(DeadLetters.describe(cause), 300));
             } else {
-                deadLetters.record(exchange, task, cause);
+                deadLetters.record(exchange, task, cause, !policy.retryable(cause));
             }
         } catch (ClaimLostException lost) {
             LOG.info("{}", lost.getMessage());

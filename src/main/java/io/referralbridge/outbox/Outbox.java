@@ -195,10 +195,12 @@ public final class Outbox implements AutoCloseable {
 
     /**
      * The referral's platform notice, due after {@code delaySeconds}: a new task, the finished one again in a new round,
-     * or a pending one with the new due time. The workers are woken (an update wakes no insert trigger).
+     * or a pending one with the new due time; a dead letter of an earlier round is settled. The workers are woken (an
+     * update wakes no insert trigger).
      */
     public void armNotice(Tx tx, long referralId, long delaySeconds) throws java.sql.SQLException {
         Map<String, Object> row = tx.one(sql.get("arm-notice"), referralId, delaySeconds);
+        tx.update(sql.get("settle-dead-letters"), row.get("id"));
         tx.query(sql.get("wake"), row.get("id"));
     }
 

@@ -116,6 +116,31 @@ class ClawBackTest {
     }
 
     @Test
+    void aDeadNoticeArmedAgainByAClawBackLeavesNoOpenDeadLetter() {
+        long job = bookAndConvert("DEAD-1", 25);
+        bridge.platform.refuseCode("DEAD-1"); // the platform does not know the code: the notice is a dead letter
+        bridge.sandbox.setInvoice(job, "600.00", "0.00");
+        String open = "SELECT d.id FROM dead_letter d JOIN referral r ON r.id = d.referral_id WHERE r.code = 'DEAD-1' "
+                + "AND d.replayed_at IS NULL";
+        BridgeUnderTest.await("the notice dead-lettered", Duration.ofSeconds(30), () -> !bridge.query(open).isEmpty());
+        Object deadLetter = bridge.query(open).get(0).get("id");
+
+        // Refunded: the referral is taken back before the platform ever heard of it.
+        bridge.sandbox.creditInvoice(job, "250.00");
+        bridge.awaitState("DEAD-1", "not_qualified");
+        BridgeUnderTest.await("the notice settled", Duration.ofSeconds(20), () -> !bridge.query(
+                "SELECT 1 FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE r.code = 'DEAD-1' "
+                        + "AND o.status = 'done'").isEmpty());
+        assertTrue(bridge.query(open).isEmpty(), "the old round's dead letter is settled, not left open: "
+                + bridge.query("SELECT * FROM dead_letter") + bridge.query("SELECT o.* FROM outbox o JOIN referral r"
+                + " ON r.id = o.referral_id WHERE r.code = 'DEAD-1'") + history("DEAD-1"));
+        assertEquals(409, bridge.post("/admin/dead-letters/" + deadLetter + "/replay", new byte[0], bridge.admin())
+                .statusCode(), "nothing left to replay");
+        assertEquals(0, bridge.platform.deliveries("DEAD-1"));
+        assertEquals(0, bridge.platform.notQualifiedNotices("DEAD-1"), "nothing to take back");
+    }
+
+    @Test
     void aCancellationAfterTheWindowChangesNothing() {
         long job = bookAndConvert("LATE-1", 26);
         bridge.sandbox.setJobStatus(job, "Completed");
