@@ -211,7 +211,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 connections, s.required("servicetitan.webhook.signature-header"),
                 s.getIntAtLeast("servicetitan.webhook.max-body-bytes", 1024),
                 s.getIntAtLeast("servicetitan.webhook.retention-days", 1),
-                new io.referralbridge.schedule.PollWake(context), metrics));
+                new io.referralbridge.schedule.PollWake(context,
+                        s.getIntAtLeast("servicetitan.webhook.min-poll-gap-ms", 0)), metrics));
         for (ServiceTitanConnection c : connections) {
             if (!c.webhookHmacKeys().isEmpty()) {
                 LOG.info("ServiceTitan webhooks of connection {}: POST /webhooks/servicetitan/{}, HMAC-verified",

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Runs a connection's poll cycle now instead of at its next tick: a one-shot trigger of the same Quartz job, so the
  * clustered store still runs it on one node and never alongside another cycle (the job is stateful: a trigger that
  * comes during a cycle fires after it). One wake-up waits at a time per connection: a burst of ServiceTitan events
- * becomes one cycle, which reads all their changes.
+ * becomes one cycle, which reads all their changes. Woken cycles start at least {@code minGapMs} apart (per node): a
+ * busy tenant's steady stream of events costs one cycle per gap, not one after another.
  */
 public final class PollWake {
 
@@ -24,9 +25,12 @@ public final class PollWake {
     static final String GROUP = "bridge-wake";
 
     private final CamelContext context;
+    private final long minGapMs;
+    private final java.util.Map<String, Long> lastStart = new java.util.HashMap<>();
 
-    public PollWake(CamelContext context) {
+    public PollWake(CamelContext context, long minGapMs) {
         this.context = context;
+        this.minGapMs = minGapMs;
     }
 
     /** True when a new wake-up was scheduled, false when one is waiting already. */
@@ -39,9 +43,11 @@ public final class PollWake {
                     return false; // not fired yet: it will read this change too
                 }
             }
+            long start = Math.max(System.currentTimeMillis(), lastStart.getOrDefault(connection, 0L) + minGapMs);
+            lastStart.put(connection, start);
             scheduler.scheduleJob(TriggerBuilder.newTrigger()
                     .withIdentity("wake-" + connection + "-" + java.util.UUID.randomUUID(), GROUP)
-                    .forJob(job).startNow()
+                    .forJob(job).startAt(new java.util.Date(start))
                     .withSchedule(SimpleScheduleBuilder.simpleSchedule().withMisfireHandlingInstructionFireNow())
                     .build());
             return true;

@@ -123,6 +123,25 @@ class ServiceTitanWebhookTest {
     }
 
     @Test
+    void aSteadyStreamOfEventsWakesTheFeedsOncePerGapNotOnceAfterAnother() throws Exception {
+        long job = bookedJob("STW-6");
+        Thread.sleep(2_500); // the gap after the wake-ups that brought the job
+        double cycles = bridge.counter("bridge.poll.cycles");
+        long start = System.nanoTime();
+        for (int i = 0; i < 40; i++) { // a busy tenant: an event every 100 ms for 4 s
+            String e = event("stream-" + i, "tn.jpm.job-updated", job, "Scheduled");
+            assertEquals(200, postEvent(e, ServiceTitanEvents.sign(KEY, e.getBytes(StandardCharsets.UTF_8)))
+                    .statusCode());
+            Thread.sleep(100);
+        }
+        Thread.sleep(2_500); // the last gap's cycle
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double woken = bridge.counter("bridge.poll.cycles") - cycles;
+        // At the default gap (2 s): one cycle per gap, and the last events still read.
+        assertTrue(woken >= 2 && woken <= Math.ceil(seconds / 2) + 1, woken + " cycles in " + seconds + " s");
+    }
+
+    @Test
     void duplicatedAndReorderedEventsTellThePlatformOnce() {
         long job = bookedJob("STW-3");
         bridge.sandbox.webhookFault("duplicate", 2, 0);
