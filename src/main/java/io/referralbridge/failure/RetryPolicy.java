@@ -31,6 +31,9 @@ public final class RetryPolicy {
 
     public boolean retryable(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.referralbridge.servicetitan.CredentialsRefused) {
+                return true; // the token endpoint's 400: the credentials, not the task
+            }
             if (t instanceof HttpOperationFailedException http) {
                 int s = http.getStatusCode();
                 return !(s >= 400 && s < 500 && s != 401 && s != 408 && s != 429);
@@ -42,10 +45,6 @@ public final class RetryPolicy {
         return true;
     }
 
-    /**
-     * A failure of the service rather than of this task's request (5xx, 429, 408, timeouts, I/O): the whole queue waits
-     * for the service, not just this task.
-     */
     /** 429: the service's pace applies to every task of the queue, so the queue waits, whatever a probe would say. */
     public boolean throttled(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
@@ -59,11 +58,18 @@ public final class RetryPolicy {
         return false;
     }
 
+    /**
+     * A failure of the service rather than of this task's request (5xx, 429, 408, timeouts, I/O, refused credentials):
+     * the whole queue waits for the service (if a probe read fails too), not just this task.
+     */
     public boolean serviceFailure(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.referralbridge.servicetitan.CredentialsRefused) {
+                return true;
+            }
             if (t instanceof HttpOperationFailedException http) {
                 int s = http.getStatusCode();
-                return s >= 500 || s == 429 || s == 408;
+                return s >= 500 || s == 429 || s == 408 || s == 401; // 401 even after a new token: credentials
             }
             if (t instanceof com.fasterxml.jackson.core.JacksonException) {
                 return false; // an IOException by type, but about the data, not the service

@@ -260,7 +260,7 @@ public final class ReferralPlatformClient {
                 values));
         if (result.getException() instanceof HttpOperationFailedException http) {
             int s = http.getStatusCode();
-            return s < 500 && s != 429 && s != 408;
+            return s < 500 && s != 429 && s != 408 && s != 401; // 401: the API key is refused, for every notice
         }
         return result.getException() == null;
     }

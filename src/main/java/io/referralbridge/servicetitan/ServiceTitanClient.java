@@ -106,9 +106,9 @@ public final class ServiceTitanClient {
             return true;
         } catch (HttpOperationFailedException e) {
             int s = e.getStatusCode();
-            return s < 500 && s != 429 && s != 408;
+            return s < 500 && s != 429 && s != 408 && s != 401; // 401 after a new token: the credentials are refused
         } catch (Exception e) {
-            return false;
+            return false; // CredentialsRefused too
         }
     }
 
@@ -383,6 +383,12 @@ public final class ServiceTitanClient {
             m.setHeader("Accept", "application/json");
             m.setBody(form);
         });
+        if (result.getException() instanceof HttpOperationFailedException h && h.getStatusCode() >= 400
+                && h.getStatusCode() < 500 && h.getStatusCode() != 408 && h.getStatusCode() != 429) {
+            String error = h.getResponseBody() == null ? "" : parse(h.getResponseBody()).path("error").asText("");
+            throw new CredentialsRefused(conn.name(), "token endpoint: HTTP " + h.getStatusCode()
+                    + (error.isEmpty() ? "" : " " + error), h);
+        }
         if (result.getException() != null) {
             throw result.getException();
         }

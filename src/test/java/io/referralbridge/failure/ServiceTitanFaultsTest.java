@@ -180,6 +180,32 @@ class ServiceTitanFaultsTest {
     }
 
     @Test
+    void refusedCredentialsHoldTheQueueAndSpendNoAttemptsUntilTheyWorkAgain() {
+        assertEquals(202, bridge.sendWebhook("evt-cred-0", referralEvent("CRED-0000", "c0@example.com")).statusCode());
+        bridge.awaitState("CRED-0000", "booked");
+        bridge.sandbox.refuseClient(true); // an admin regenerated the client secret in ServiceTitan
+        for (int i = 1; i <= 10; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-cred-" + i, referralEvent("CRED-%04d".formatted(i),
+                    "c" + i + "@example.com")).statusCode());
+        }
+        // Far more than the 5 attempts a task has here: the queue waits, as for an outage.
+        BridgeUnderTest.await("the booking queue held through six refusals", Duration.ofSeconds(30), () -> !bridge
+                .query("SELECT 1 FROM outbox_hold WHERE kind = 'create_booking' AND failures >= 6").isEmpty());
+        assertEquals(0, bridge.count("dead_letter"), "nothing dead-lettered for the credentials");
+        assertTrue(bridge.query("SELECT 1 FROM outbox WHERE kind = 'create_booking' AND attempts > 1").isEmpty(),
+                "no task spent its attempts");
+        assertEquals(1, bridge.sandbox.bookings().size());
+
+        bridge.sandbox.refuseClient(false); // the secret in the bridge's environment works again
+        BridgeUnderTest.await("the backlog booked", Duration.ofSeconds(30), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'CRED-%' AND state = 'booked'").size() == 11);
+        assertEquals(0, bridge.count("dead_letter"));
+        for (int i = 0; i <= 10; i++) {
+            assertEquals(1, bridge.sandbox.bookingsWithExternalId("CRED-%04d".formatted(i)).size());
+        }
+    }
+
+    @Test
     void anOutageShorterThanTheRetryWindowDrainsByItselfInOrderOfArrival() throws Exception {
         bridge.close();
         // Retry window here ~10 s (50 ms doubling to 1 s, 15 times); the outage lasts ~5 s.

@@ -150,6 +150,14 @@ public final class ServiceTitanSandbox implements AutoCloseable {
         tokens.revokeAll();
     }
 
+    /**
+     * The client's secret is regenerated in ServiceTitan (true): tokens are revoked and the token endpoint answers 400
+     * invalid_client, until the bridge's secret matches again (false).
+     */
+    public void refuseClient(boolean refused) {
+        tokens.refuseClient(refused);
+    }
+
     /** Every access token handed out so far (for tests that check tokens never leak into logs). */
     public Set<String> issuedTokens() {
         return tokens.everIssued();

@@ -20,6 +20,7 @@ final class Tokens {
     private final ObjectMapper json;
     private final Map<String, Instant> live = new ConcurrentHashMap<>();
     private final Set<String> everIssued = ConcurrentHashMap.newKeySet();
+    private volatile boolean clientRefused;
 
     Tokens(ServiceTitanSandbox.Options options, Clock clock, ObjectMapper json) {
         this.options = options;
@@ -32,7 +33,8 @@ final class Tokens {
         if (!"client_credentials".equals(f.get("grant_type"))) {
             return oauthError("unsupported_grant_type");
         }
-        if (!options.clientId().equals(f.get("client_id")) || !options.clientSecret().equals(f.get("client_secret"))) {
+        if (clientRefused || !options.clientId().equals(f.get("client_id"))
+                || !options.clientSecret().equals(f.get("client_secret"))) {
             return oauthError("invalid_client");
         }
         String token = UUID.randomUUID().toString().replace("-", "");
@@ -53,6 +55,14 @@ final class Tokens {
 
     void revokeAll() {
         live.clear();
+    }
+
+    /** As when a tenant admin regenerates the app's client secret: every token revoked, the client refused. */
+    void refuseClient(boolean refused) {
+        clientRefused = refused;
+        if (refused) {
+            live.clear();
+        }
     }
 
     Set<String> everIssued() {
