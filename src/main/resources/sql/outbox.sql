@@ -98,9 +98,26 @@ WHERE h.last_success_at IS NULL OR h.last_success_at < now() - interval '2 secon
 RETURNING until
 
 -- name: succeeded
--- (kind, queue): any success ends the streak; the time of the last success, written at most once a second
-UPDATE outbox_hold SET failures = 0, last_success_at = now()
-WHERE kind = ? AND queue = ? AND (failures > 0 OR last_success_at IS NULL OR last_success_at < now() - interval '1 second')
+-- (kind, queue): any success ends the streak; the time of the last success, written at most once a second, and at
+-- once after a task's failure (which a completion since then shows to be the task's own)
+UPDATE outbox_hold SET failures = 0, last_success_at = now(), last_done_at = now()
+WHERE kind = ? AND queue = ? AND (failures > 0 OR last_success_at IS NULL OR last_success_at < now() - interval '1 second'
+    OR last_done_at IS NULL OR last_done_at < last_failed_at)
+
+-- name: failing-before
+-- (kind, queue): the task of the queue's last service failure, and whether it came after the queue's last completion
+SELECT last_failed_task, last_failed_at > coalesce(last_done_at, '-infinity') AS since_done
+FROM outbox_hold WHERE kind = ? AND queue = ? FOR UPDATE
+
+-- name: failing
+-- (kind, queue, outbox_id): this task failed as if its service were down
+INSERT INTO outbox_hold AS h (kind, queue, failures, until, last_failed_task, last_failed_at)
+VALUES (?, ?, 0, now(), ?, now())
+ON CONFLICT (kind, queue) DO UPDATE SET last_failed_task = excluded.last_failed_task, last_failed_at = now()
+
+-- name: younger-than
+-- (outbox_id, hours)
+SELECT 1 FROM outbox WHERE id = ? AND created_at > now() - make_interval(hours => ?)
 
 -- name: succeeded-lately
 -- (kind, queue)

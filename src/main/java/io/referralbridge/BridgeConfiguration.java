@@ -249,7 +249,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
         r.bind("deadLetters", deadLetters);
         r.bind("taskFailures", new io.referralbridge.failure.TaskFailures(outbox, deadLetters, new RetryPolicy(
                 s.getIntAtLeast("bridge.retry.max-redeliveries", 0), s.getLong("bridge.retry.initial-delay-ms"),
-                s.getLong("bridge.retry.max-delay-ms"), clock), serviceProbe(serviceTitan, referralPlatforms)));
+                s.getLong("bridge.retry.max-delay-ms"), clock), serviceProbe(serviceTitan, referralPlatforms),
+                s.getIntAtLeast("bridge.retry.write-outage-hours", 0)));
         if (s.getBoolean("camel.main.jmxEnabled")) {
             resources.push(io.referralbridge.ops.Operator.register(new io.referralbridge.ops.Operator(
                     context.createProducerTemplate(), poller, deadLetters, json,

@@ -100,6 +100,10 @@ public final class RetryPolicy {
         return maxDelayMs;
     }
 
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
     /** Whether the task gets another attempt after this one (its attempt number, counted from 1). */
     public boolean another(int attempt, Throwable cause) {
         return attempt < maxAttempts && retryable(cause);

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * arrival, and only the task at its head spends attempts;</li>
  * <li>another retryable failure, or one while the service answers others: this task alone waits its own back-off in the
  * table, so it never holds back another task's first attempt;</li>
- * <li>a failure retrying cannot change, or the last attempt: the dead-letter table.</li>
+ * <li>a failure retrying cannot change, or the last attempt: the dead-letter table; unless other tasks of the queue fail
+ * the same way and none completes (the service's writes are down while its reads work): then the task goes on.</li>
  * </ul>
  * A worker that lost its claim to another records nothing.
  */
@@ -29,8 +30,11 @@ public final class TaskFailures {
     private final DeadLetters deadLetters;
     private final RetryPolicy policy;
     private final ServiceProbe probe;
+    private final int writeOutageHours;
 
-    public TaskFailures(Outbox outbox, DeadLetters deadLetters, RetryPolicy policy, ServiceProbe probe) {
+    public TaskFailures(Outbox outbox, DeadLetters deadLetters, RetryPolicy policy, ServiceProbe probe,
+                        int writeOutageHours) {
+        this.writeOutageHours = writeOutageHours;
         this.outbox = outbox;
         this.deadLetters = deadLetters;
         this.policy = policy;
@@ -55,17 +59,40 @@ public final class TaskFailures {
                 LOG.warn("Task {} of {} attempt {} failed; queue {} waits for the service: {}", task.kind(), task.subject(),
                         task.attempts(), task.queue(), DeadLetters.shorten(DeadLetters.describe(cause),
                                 300));
-            } else if (policy.another(task.attempts(), cause)) {
-                long delay = policy.delayMs(task.attempts(), cause);
-                outbox.reschedule(task, delay, DeadLetters.describe(cause));
-                LOG.warn("Task {} of {} attempt {} failed, next attempt in {} ms: {}", task.kind(),
-                        task.subject(), task.attempts(), delay, DeadLetters.shorten(DeadLetters.describe(cause), 300));
             } else {
-                deadLetters.record(exchange, task, cause, !policy.retryable(cause));
+                boolean writesDown = writePathDown(task, cause);
+                if (policy.another(task.attempts(), cause) || writesDown) {
+                    long delay = policy.delayMs(task.attempts(), cause);
+                    outbox.reschedule(task, delay, DeadLetters.describe(cause));
+                    LOG.warn("Task {} of {} attempt {} failed, next attempt in {} ms: {}", task.kind(), task.subject(),
+                            task.attempts(), delay, DeadLetters.shorten(DeadLetters.describe(cause), 300));
+                } else {
+                    deadLetters.record(exchange, task, cause, !policy.retryable(cause));
+                }
             }
         } catch (ClaimLostException lost) {
             LOG.info("{}", lost.getMessage());
         }
+    }
+
+    /**
+     * A failure of the service the queue was not held for (it answers reads), recorded. True at the task's last attempt
+     * when another task of the queue failed so too since the queue last completed one: the service's writes are down,
+     * so the task goes on at the longest back-off instead of becoming a dead letter, for up to
+     * {@code bridge.retry.write-outage-hours} after it was created. A task failing alone (while others complete, or with
+     * nothing else to do) is still a dead letter after its last attempt.
+     */
+    private boolean writePathDown(OutboxTask task, Throwable cause) {
+        if (!policy.retryable(cause) || !policy.serviceFailure(cause) || policy.throttled(cause)) {
+            return false;
+        }
+        boolean withOthers = outbox.failingWithOthers(task); // recorded at every such failure
+        if (withOthers && task.attempts() >= policy.maxAttempts() && outbox.youngerThan(task, writeOutageHours)) {
+            LOG.warn("Task {} of {} failed its last attempt while other tasks of queue {} fail the same way: the "
+                    + "service's writes look down; it goes on", task.kind(), task.subject(), task.queue());
+            return true;
+        }
+        return false;
     }
 
     /** The service answers a plain read: this task's failure is its own, and the queue goes on. */

@@ -163,6 +163,27 @@ public final class Outbox implements AutoCloseable {
         });
     }
 
+    /**
+     * This task failed as if its service were down, though the service answers reads. True when another task of the
+     * queue failed so too after the queue last completed one: the service's write path is down, not this task at fault.
+     */
+    public boolean failingWithOthers(OutboxTask task) {
+        return Tx.run(ds, tx -> {
+            Map<String, Object> before = tx.one(sql.get("failing-before"), task.kind().id(), task.queue());
+            tx.update(sql.get("failing"), task.kind().id(), task.queue(), task.id());
+            if (before == null || before.get("last_failed_task") == null
+                    || ((Number) before.get("last_failed_task")).longValue() == task.id()) {
+                return false;
+            }
+            return Boolean.TRUE.equals(before.get("since_done"));
+        });
+    }
+
+    /** Whether the task was created less than {@code hours} ago. */
+    public boolean youngerThan(OutboxTask task, int hours) {
+        return Tx.run(ds, tx -> tx.one(sql.get("younger-than"), task.id(), hours) != null);
+    }
+
     /** Whether a task of this one's queue succeeded in the last 2 s (the service works: a failure is the task's own). */
     public boolean succeededLately(OutboxTask task) {
         return Tx.run(ds, tx -> tx.one(sql.get("succeeded-lately"), task.kind().id(), task.queue()) != null);

@@ -180,6 +180,27 @@ class ServiceTitanFaultsTest {
     }
 
     @Test
+    void anOutageOfTheWritesAloneOutlastsTheRetriesAndLosesNothing() {
+        // Booking creates fail for everyone while reads (the look-ups, the probe) work: no hold, each task backs off.
+        bridge.sandbox.injectFault(Fault.status("POST", BOOKINGS, 503, 1_000_000));
+        for (int i = 0; i < 10; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-wo-" + i, referralEvent("WO-%04d".formatted(i),
+                    "w" + i + "@example.com")).statusCode());
+        }
+        BridgeUnderTest.await("every task past its 5 attempts", Duration.ofSeconds(60), () -> bridge.query(
+                "SELECT 1 FROM outbox WHERE kind = 'create_booking' AND attempts >= 7").size() == 10);
+        assertEquals(0, bridge.count("dead_letter"), "the service's fault: nothing dead-lettered");
+
+        bridge.sandbox.clearFaults();
+        BridgeUnderTest.await("the backlog booked", Duration.ofSeconds(30), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'WO-%' AND state = 'booked'").size() == 10);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(1, bridge.sandbox.bookingsWithExternalId("WO-%04d".formatted(i)).size());
+        }
+        assertEquals(0, bridge.count("dead_letter"));
+    }
+
+    @Test
     void refusedCredentialsHoldTheQueueAndSpendNoAttemptsUntilTheyWorkAgain() {
         assertEquals(202, bridge.sendWebhook("evt-cred-0", referralEvent("CRED-0000", "c0@example.com")).statusCode());
         bridge.awaitState("CRED-0000", "booked");
