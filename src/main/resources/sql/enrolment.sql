@@ -30,29 +30,31 @@ WHERE id = ?
 UPDATE enrolment SET state = 'skipped', reason = ?, done_at = now() WHERE id = ?
 
 -- name: start-backfill
--- (connection, campaign_id, from, to)
+-- (connection, campaign_id, from, to): no row when a backfill of the campaign is reading already (one at a time)
 INSERT INTO enrolment_backfill (connection, campaign_id, completed_from, completed_to)
 VALUES (?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ))
+ON CONFLICT (campaign_id) WHERE state = 'reading' DO NOTHING
 RETURNING id
 
--- name: running-backfill
--- (campaign_id): one backfill of a campaign reads at a time
-SELECT id FROM enrolment_backfill WHERE campaign_id = ? AND state = 'reading'
-
 -- name: next-page
--- the oldest backfill still reading, locked for this node while it reads one page (others skip it)
+-- the oldest backfill still reading that no other node is reading a page of: an advisory lock, held to the end of this
+-- transaction, not a row lock, so an operator's cancel never waits for ServiceTitan's answer (page-read then finds it
+-- canceled)
 SELECT id, connection, campaign_id, next_page,
     to_char(completed_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_from,
     to_char(completed_to AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_to
-FROM enrolment_backfill WHERE state = 'reading' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+FROM enrolment_backfill
+WHERE state = 'reading' AND pg_try_advisory_xact_lock(hashtext('enrolment_backfill'), CAST(id AS INT))
+ORDER BY id LIMIT 1
 
 -- name: page-read
--- (jobs_total or null, jobs on the page, done reading, id): the page applied with the number of the next
+-- (jobs_total or null, jobs on the page, done reading, id, page): the page applied with the number of the next; no row
+-- if the backfill was canceled meanwhile, or the page was applied already (the node's snapshot predates it)
 UPDATE enrolment_backfill SET next_page = next_page + 1, jobs_total = coalesce(CAST(? AS INT), jobs_total),
     jobs_read = jobs_read + ?, last_error = NULL,
     state = CASE WHEN CAST(? AS BOOLEAN) THEN 'enrolling' ELSE state END,
     read_at = CASE WHEN CAST(? AS BOOLEAN) THEN now() END
-WHERE id = ?
+WHERE id = ? AND state = 'reading' AND next_page = ?
 
 -- name: backfill-failed
 -- (error, id): the page is read again at the next tick

@@ -183,7 +183,8 @@ public final class BridgeConfiguration implements CamelConfiguration {
                 campaignId -> platforms.of(campaignId).name(), json, metrics);
         r.bind("enrolments", enrolments);
         r.bind("enrolmentBackfills", new io.referralbridge.enrolment.EnrolmentBackfills(db.dataSource(), campaigns,
-                serviceTitan, enrolments, json, s.getIntAtLeast("bridge.enrolment.backfill-page-size", 1)));
+                serviceTitan, enrolments, json, strictJsonMapper(),
+                s.getIntAtLeast("bridge.enrolment.backfill-page-size", 1)));
         ServiceTitanPoller poller = new ServiceTitanPoller(db.dataSource(), serviceTitan, lifecycle, metrics,
                 s.getIntAtLeast("bridge.poll.invoice-retention-days", 1), exportStart,
                 new io.referralbridge.qualification.PhoneIns(db.dataSource(), campaigns, lifecycle,

@@ -42,11 +42,13 @@ public final class EnrolmentBackfills {
     private final ServiceTitanClients serviceTitan;
     private final Enrolments enrolments;
     private final ObjectMapper json;
+    private final ObjectMapper strictJson;
     private final int pageSize;
     private final Queries sql = Queries.load("sql/enrolment.sql");
 
     public EnrolmentBackfills(DataSource ds, Campaigns campaigns, ServiceTitanClients serviceTitan,
-                              Enrolments enrolments, ObjectMapper json, int pageSize) {
+                              Enrolments enrolments, ObjectMapper json, ObjectMapper strictJson, int pageSize) {
+        this.strictJson = strictJson;
         this.ds = ds;
         this.campaigns = campaigns;
         this.serviceTitan = serviceTitan;
@@ -65,20 +67,32 @@ public final class EnrolmentBackfills {
     }
 
     /** POST {"campaign": "17", "from": "2026-01-01", "to": "2026-07-01"} (dates, or instants; to is exclusive). */
-    public Started startFromApi(org.apache.camel.Exchange exchange, @Body String body) {
-        String type = io.referralbridge.web.HttpRequests.header(exchange, "Content-Type");
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-            throw new HttpProblem(415, "unsupported_media_type", "Send the backfill as Content-Type: application/json");
-        }
+    public Started startFromApi(org.apache.camel.Exchange exchange, @Body byte[] body) {
+        io.referralbridge.intake.WebhookVerifier.checkContentType(
+                io.referralbridge.web.HttpRequests.header(exchange, "Content-Type"));
         JsonNode req;
         try {
-            req = json.readTree(body == null || body.isBlank() ? "{}" : body);
+            req = strictJson.readTree(body == null ? new byte[0] : body); // strict UTF-8, no duplicate keys
         } catch (Exception e) {
-            throw HttpProblem.badRequest("invalid_json", "The body is not JSON: send {\"campaign\": \"17\", "
+            throw HttpProblem.badRequest("invalid_json", "The body is not valid JSON (" + e.getClass().getSimpleName()
+                    + "): send {\"campaign\": \"17\", \"from\": \"2026-01-01\", \"to\": \"2026-07-01\"}");
+        }
+        if (req == null || !req.isObject()) {
+            throw HttpProblem.badRequest("invalid_json", "The body must be a JSON object: {\"campaign\": \"17\", "
                     + "\"from\": \"2026-01-01\", \"to\": \"2026-07-01\"}");
         }
-        return new Started(start(req.path("campaign").asText(""), req.path("from").asText(""),
-                req.path("to").asText("")));
+        return new Started(start(text(req, "campaign"), text(req, "from"), text(req, "to")));
+    }
+
+    private static String text(JsonNode req, String field) {
+        JsonNode v = req.get(field);
+        if (v == null || v.isNull()) {
+            throw HttpProblem.unprocessable("missing_" + field, "'" + field + "' is required");
+        }
+        if (!v.isTextual() && !v.isIntegralNumber()) {
+            throw HttpProblem.unprocessable("invalid_" + field, "'" + field + "' must be a string");
+        }
+        return v.asText();
     }
 
     /** Starts a backfill (the admin API and the JMX operation): its progress, or a 4xx naming what is wrong. */
@@ -95,24 +109,36 @@ public final class EnrolmentBackfills {
             throw HttpProblem.unprocessable("invalid_range", "'from' (" + from + ") must be before 'to' (" + to + ")");
         }
         long id = Tx.run(ds, tx -> {
-            if (tx.one(sql.get("running-backfill"), campaignId) != null) {
+            // One reading backfill per campaign: the unique index decides between concurrent starts (V19).
+            Map<String, Object> row = tx.one(sql.get("start-backfill"), campaign.connection(), campaignId,
+                    from.toString(), to.toString());
+            if (row == null) {
                 throw HttpProblem.conflict("A backfill of campaign " + campaignId + " is reading already");
             }
-            return ((Number) tx.one(sql.get("start-backfill"), campaign.connection(), campaignId, from.toString(),
-                    to.toString()).get("id")).longValue();
+            return ((Number) row.get("id")).longValue();
         });
         LOG.info("Enrolment backfill {} started: campaign {}, jobs completed from {} to {}", id, campaignId, from, to);
         return progress(id);
     }
 
+    private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LAST = Instant.parse("9999-12-31T23:59:59Z");
+
     private static Instant instant(String field, String text) {
+        Instant at;
         try {
-            return text.length() == 10 ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
+            at = text.length() == 10 ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
                     : Instant.parse(text);
         } catch (RuntimeException e) {
             throw HttpProblem.unprocessable("invalid_" + field, "'" + field + "' must be a date (2026-01-01) or an "
-                    + "instant (2026-01-01T00:00:00Z); got '" + text + "'");
+                    + "instant (2026-01-01T00:00:00Z); got '" + DeadLetters.shorten(text.replaceAll("\\p{Cntrl}", "?"),
+                    60) + "'");
         }
+        if (at.isBefore(FIRST) || at.isAfter(LAST)) {
+            throw HttpProblem.unprocessable("invalid_" + field, "'" + field + "' must be between years 1 and 9999; got '"
+                    + text + "'");
+        }
+        return at;
     }
 
     /**
@@ -122,7 +148,32 @@ public final class EnrolmentBackfills {
      */
     public boolean step() {
         Object[] failed = new Object[2];
-        boolean read = Tx.run(ds, tx -> {
+        boolean read;
+        try {
+            read = readPage(failed);
+        } catch (CanceledMeanwhile e) {
+            LOG.info("Enrolment backfill {} canceled (or its page applied) while the page was read: not applied", e.id);
+            return true;
+        }
+        if (failed[0] != null) {
+            LOG.warn("Enrolment backfill {}: page not read, tried again at the next tick: {}", failed[0], failed[1]);
+            Tx.run(ds, tx -> tx.update(sql.get("backfill-failed"), failed[1], failed[0]));
+        }
+        return read;
+    }
+
+    /** Canceled by an operator while its page was read (the cancel does not wait for the read), or read already. */
+    private static final class CanceledMeanwhile extends RuntimeException {
+        final long id;
+
+        CanceledMeanwhile(long id) {
+            super(null, null, false, false);
+            this.id = id;
+        }
+    }
+
+    private boolean readPage(Object[] failed) {
+        return Tx.run(ds, tx -> {
             Map<String, Object> b = tx.one(sql.get("next-page"));
             if (b == null) {
                 return false;
@@ -149,17 +200,14 @@ public final class EnrolmentBackfills {
             enrolments.owe(tx, connection, jobs, campaign, id);
             boolean done = !answer.path("hasMore").asBoolean(false);
             Integer total = answer.hasNonNull("totalCount") ? answer.path("totalCount").asInt() : null;
-            tx.update(sql.get("page-read"), total, jobs.size(), done, done, id);
+            if (tx.update(sql.get("page-read"), total, jobs.size(), done, done, id, page) == 0) {
+                throw new CanceledMeanwhile(id); // rolls back the page's enrolments
+            }
             if (done) {
                 LOG.info("Enrolment backfill {}: all {} page(s) read", id, page);
             }
             return true;
         });
-        if (failed[0] != null) {
-            LOG.warn("Enrolment backfill {}: page not read, tried again at the next tick: {}", failed[0], failed[1]);
-            Tx.run(ds, tx -> tx.update(sql.get("backfill-failed"), failed[1], failed[0]));
-        }
-        return read;
     }
 
     /** Stops reading pages; the enrolments already owed go on. */
@@ -228,8 +276,9 @@ public final class EnrolmentBackfills {
             p.put("total", total);
             p.put("estimated", state.equals("reading"));
             p.put("ratePerMinute", Math.round(perMinute * 10) / 10.0);
-            p.put("secondsLeft", total <= done ? 0 : perMinute <= 0 ? null
-                    : Math.round((total - done) * 60.0 / perMinute));
+            // Unknown (null) while nothing finishes: at the start, or while the services fail.
+            p.put("secondsLeft", total <= done ? Long.valueOf(0) : perMinute <= 0 ? null
+                    : Long.valueOf(Math.round((total - done) * 60.0 / perMinute)));
             if (r.get("last_error") != null) {
                 p.put("lastError", r.get("last_error"));
             }

@@ -142,7 +142,10 @@ public final class DeadLetters {
         }
         if (cause instanceof HttpOperationFailedException http) {
             String body = http.getResponseBody();
-            return "HTTP " + http.getStatusCode() + " from " + http.getUri()
+            String uri = http.getUri() == null ? "" : http.getUri();
+            // Without its query: a look-up's query carries the person's email or phone (kept in last_error, logged).
+            return "HTTP " + http.getStatusCode() + " from " + (uri.contains("?") ? uri.substring(0, uri.indexOf('?'))
+                    + "?..." : uri)
                     + (body == null || body.isBlank() ? "" : ": " + shorten(body, 1000));
         }
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();

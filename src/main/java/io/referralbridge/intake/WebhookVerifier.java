@@ -148,7 +148,7 @@ public final class WebhookVerifier {
     }
 
     /** Exactly application/json, with at most a charset parameter that says UTF-8 (JSON's only encoding, RFC 8259). */
-    static void checkContentType(String contentType) {
+    public static void checkContentType(String contentType) {
         if (contentType == null) {
             throw new HttpProblem(415, "unsupported_media_type", "Content-Type must be application/json, got none");
         }

@@ -95,6 +95,10 @@ public final class ServiceTitanEvents {
         if (event == null || !event.isObject()) {
             throw HttpProblem.badRequest("invalid_event", "A CloudEvents object is expected");
         }
+        if (new String(body, java.nio.charset.StandardCharsets.UTF_8).contains("\\u0000")) {
+            throw HttpProblem.badRequest("invalid_event", "The event contains a NUL character (\\u0000), which cannot "
+                    + "be stored");
+        }
         for (String field : List.of("specversion", "type")) {
             if (!event.path(field).isTextual() || event.path(field).asText().isBlank()) {
                 throw HttpProblem.badRequest("invalid_event", "Field '" + field + "' is required");

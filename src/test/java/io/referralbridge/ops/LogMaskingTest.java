@@ -45,6 +45,14 @@ class LogMaskingTest {
     }
 
     @Test
+    void contactsInAUrlQueryAreMaskedEncodedOrNot() {
+        String line = format("HTTP 503 from http://st/crm/v2/tenant/1/contacts/contact-methods?type=Email&value="
+                + "leak3.test%40example.com&pageSize=50 and ...contact-methods?value=9185550177&type=Phone for job 1234567");
+        assertFalse(line.contains("leak3") || line.contains("9185550177"), line);
+        assertTrue(line.contains("value=***&pageSize=50") && line.contains("job 1234567"), line);
+    }
+
+    @Test
     void phoneNumbersAreMasked() {
         for (String phone : new String[] {"+1 555 0100", "(918) 555-0100", "918-555-0100", "+44 20 7946 0958"}) {
             String line = format("contact " + phone + " refused");

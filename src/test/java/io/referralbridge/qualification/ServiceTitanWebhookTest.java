@@ -120,6 +120,10 @@ class ServiceTitanWebhookTest {
                 otherTenant.getBytes(StandardCharsets.UTF_8)));
         assertEquals(400, wrongTenant.statusCode());
         assertTrue(wrongTenant.body().contains("wrong_tenant"), wrongTenant.body());
+        String nul = event("a\\u0000b", "tn.jpm.job-updated", job, "Scheduled");
+        var withNul = postEvent(nul, ServiceTitanEvents.sign(KEY, nul.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(400, withNul.statusCode(), withNul.body());
+        assertTrue(withNul.body().contains("NUL"), withNul.body());
     }
 
     @Test
