@@ -46,8 +46,36 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
         MainHttpServer server = (MainHttpServer) stock.newHttpServer(camelContext, properties);
         guard(server.getConfiguration(), new ResponseHeaders());
         announce(camelContext, "Webhook and admin HTTP server", properties.getHost(), properties.getPort(), "");
-        whenStarted(camelContext, () -> clientGoneIsInfo(server.getRouter()));
+        whenStarted(camelContext, () -> {
+            clientGoneIsInfo(server.getRouter());
+            jsonWhenNoRouteAnswers(server.getRouter(), camelContext);
+        });
         return server;
+    }
+
+    /**
+     * Vert.x's own 404 and 405 answers are HTML or empty: a last route answers in JSON instead, for what no route
+     * took. A path whose route an operator stopped (from Hawtio) is 503 with Retry-After, not 404: a platform may take a
+     * 404 as final and drop the referral. A path a started route has, asked with another method, is 405.
+     */
+    private static void jsonWhenNoRouteAnswers(io.vertx.ext.web.Router router, CamelContext camelContext) {
+        router.route().order(Integer.MAX_VALUE).handler(ctx -> {
+            String path = ctx.normalizedPath();
+            java.util.Optional<org.apache.camel.ServiceStatus> route = camelContext.getRoutes().stream()
+                    .filter(r -> r.getEndpoint() instanceof org.apache.camel.component.platform.http.PlatformHttpEndpoint e
+                            && path.equals(e.getPath()))
+                    .map(r -> camelContext.getRouteController().getRouteStatus(r.getRouteId())).findFirst();
+            if (route.isEmpty()) {
+                new HttpProblem(404, "not_found", "No such endpoint").answer(ctx.response());
+            } else if (!route.get().isStarted()) {
+                ctx.response().putHeader("Retry-After", "60");
+                new HttpProblem(503, "unavailable", "This endpoint is stopped for now; send again later")
+                        .answer(ctx.response());
+            } else {
+                new HttpProblem(405, "method_not_allowed", "This endpoint does not take " + ctx.request().method())
+                        .answer(ctx.response());
+            }
+        });
     }
 
     @Override

@@ -96,6 +96,33 @@ class OperationsTest {
         assertTrue(unknown.path("error").asText().contains("No dead letter 999999"), unknown.toString());
     }
 
+    @Test
+    void anIntakeStoppedFromHawtioAnswers503AndUnknownPathsAreJson() throws Exception {
+        var camel = bridge.main.getCamelContext();
+        String intake = camel.getRoutes().stream().filter(r -> r.getEndpoint()
+                instanceof org.apache.camel.component.platform.http.PlatformHttpEndpoint e
+                && e.getPath().equals("/webhooks/referrals")).findFirst().orElseThrow().getRouteId();
+        camel.getRouteController().stopRoute(intake);
+        try {
+            HttpResponse<String> stopped = bridge.sendWebhook("evt-stopped", BridgeUnderTest.referralEvent("STOP-1",
+                    "stop@example.com"));
+            assertEquals(503, stopped.statusCode(), "a platform retries a 503; a 404 may be final: " + stopped.body());
+            assertTrue(stopped.body().startsWith("{") && stopped.headers().firstValue("Retry-After").isPresent(),
+                    stopped.body());
+        } finally {
+            camel.getRouteController().startRoute(intake);
+        }
+        assertEquals(202, bridge.sendWebhook("evt-started", BridgeUnderTest.referralEvent("STOP-2",
+                "stop2@example.com")).statusCode());
+
+        HttpResponse<String> unknown = bridge.get("/webhooks/referrals/no-such-platform", Map.of());
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.body().contains("\"error\":\"not_found\""), unknown.body());
+        HttpResponse<String> wrongMethod = bridge.get("/webhooks/referrals", Map.of());
+        assertEquals(405, wrongMethod.statusCode());
+        assertTrue(wrongMethod.body().contains("method_not_allowed"), wrongMethod.body());
+    }
+
     /** A Jolokia exec as Hawtio sends it: POST with the management credential (GET may only read). */
     private static JsonNode exec(String mbean, String operation, Object... arguments) {
         com.fasterxml.jackson.databind.node.ObjectNode request = new com.fasterxml.jackson.databind.ObjectMapper()
