@@ -73,7 +73,8 @@ class LogMaskingTest {
     @Test
     void phoneNumbersOfAnyFormAreMasked() {
         for (String phone : new String[] {"+1 555 0100 ext. 12", "555-0100 x12", "0421/123 456", "０３（１２３４）５６７８",
-                "+49 30 1234567", "555.123.4567", "(555) 010-0199", "+81 3-1234-5678"}) {
+                "+49 30 1234567", "555.123.4567", "(555) 010-0199", "+81 3-1234-5678", "tel:+19185550101",
+                "+1.918.555.0101"}) {
             String line = format("contact " + phone + " refused");
             assertTrue(line.contains("***phone***"), line);
             String message = line.substring(line.indexOf(" - ")).replaceAll("ext\\. 12|x12", "");
