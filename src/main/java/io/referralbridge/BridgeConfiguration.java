@@ -242,8 +242,11 @@ public final class BridgeConfiguration implements CamelConfiguration {
         });
         r.bind("qualification", new Qualification(db.dataSource(), lifecycle, outbox, campaigns,
                 s.getInt("bridge.poll.evaluation-batch-size"), metrics));
-        r.bind("reports", new Reports(io.referralbridge.campaign.PlatformFields.parse("bridge.fields.referrer-email",
-                s.get("bridge.fields.referrer-email", "/data/referred_by/email")), json));
+        Map<String, com.fasterxml.jackson.core.JsonPointer> referrerEmails = new java.util.LinkedHashMap<>();
+        platforms.all().forEach(p -> referrerEmails.put(p.name(), io.referralbridge.campaign.PlatformFields.parse(
+                p.settings().name("bridge.fields.referrer-email"),
+                p.settings().get("bridge.fields.referrer-email", "/data/referred_by/email"))));
+        r.bind("reports", new Reports(referrerEmails, json));
         r.bind("platformNotices", new PlatformNotices(db.dataSource(), lifecycle, outbox,
                 referralPlatforms.anyUnqualifies(), campaigns, referralPlatforms));
         DeadLetters deadLetters = new DeadLetters(db.dataSource(), json, outbox, referrals, lifecycle, metrics);

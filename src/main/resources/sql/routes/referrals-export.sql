@@ -4,7 +4,9 @@
 SELECT r.code, r.campaign_id, r.state, r.joined_at, r.qualified_at, r.notified_at, r.milestone, r.booking_id, r.job_id,
        (SELECT sum(i.total) FROM job_invoice i
         WHERE i.connection = r.connection AND i.job_id = r.job_id AND i.active) AS revenue,
-       jsonb_extract_path_text(r.payload, VARIADIC CAST(:#referrer AS TEXT[])) AS referrer_email,
+       jsonb_extract_path_text(r.payload, VARIADIC ARRAY(
+               SELECT e FROM jsonb_array_elements_text(CAST(:#referrers AS JSONB) -> r.platform) WITH ORDINALITY AS p(e, n)
+               ORDER BY n)) AS referrer_email,
        r.not_qualified_reason
 FROM referral r
 WHERE r.joined_at >= :#from AND r.joined_at < :#to

@@ -1,10 +1,12 @@
 -- The program's dashboard (route api-report-dashboard): referrals who joined in [from, to), and customers enrolled as
 -- referrers in [from, to) (by the time their enrolment was done), one JSON document.
--- Parameters from reports.dashboardQuery; referrer: the path of the referrer's email in the webhook (no #>> operator:
--- camel-sql takes # for a parameter).
+-- Parameters from reports.dashboardQuery; referrers: per platform, the path of the referrer's email in its webhook (no
+-- #>> operator: camel-sql takes # for a parameter).
 WITH r AS (
     SELECT r.id, r.campaign_id, r.state, r.booking_id, r.job_id, r.joined_at, r.qualified_at, r.notified_at,
-           jsonb_extract_path_text(r.payload, VARIADIC CAST(:#referrer AS TEXT[])) AS referrer,
+           jsonb_extract_path_text(r.payload, VARIADIC ARRAY(
+               SELECT e FROM jsonb_array_elements_text(CAST(:#referrers AS JSONB) -> r.platform) WITH ORDINALITY AS p(e, n)
+               ORDER BY n)) AS referrer,
            (SELECT sum(i.total) FROM job_invoice i
             WHERE i.connection = r.connection AND i.job_id = r.job_id AND i.active) AS revenue
     FROM referral r

@@ -22,19 +22,29 @@ import org.apache.camel.Header;
  */
 public final class Reports {
 
-    private final String referrerPath;
+    private final String referrerPaths;
     private final com.fasterxml.jackson.databind.ObjectMapper json;
 
-    /** {@code referrerEmail}: where the platform's webhook puts the referrer's email (a JSON pointer). */
-    public Reports(com.fasterxml.jackson.core.JsonPointer referrerEmail,
+    /**
+     * {@code referrerEmails}: per platform, where its webhook puts the referrer's email (a JSON pointer). Passed to the
+     * queries as one JSON object of paths, {"default": ["data", "referred_by", "email"], ...} (camel-sql would expand
+     * a Java array into several parameters).
+     */
+    public Reports(Map<String, com.fasterxml.jackson.core.JsonPointer> referrerEmails,
                    com.fasterxml.jackson.databind.ObjectMapper json) {
-        List<String> path = new java.util.ArrayList<>();
-        for (com.fasterxml.jackson.core.JsonPointer p = referrerEmail; p != null && !p.matches(); p = p.tail()) {
-            path.add(p.getMatchingProperty());
+        Map<String, List<String>> paths = new LinkedHashMap<>();
+        referrerEmails.forEach((platform, pointer) -> {
+            List<String> path = new java.util.ArrayList<>();
+            for (com.fasterxml.jackson.core.JsonPointer p = pointer; p != null && !p.matches(); p = p.tail()) {
+                path.add(p.getMatchingProperty());
+            }
+            paths.put(platform, path);
+        });
+        try {
+            this.referrerPaths = json.writeValueAsString(paths);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-        // As a PostgreSQL array literal: camel-sql would expand a Java array into several parameters.
-        this.referrerPath = "{" + String.join(",", path.stream().map(e -> "\"" + e.replace("\\", "\\\\")
-                .replace("\"", "\\\"") + "\"").toList()) + "}";
         this.json = json;
     }
 
@@ -42,7 +52,7 @@ public final class Reports {
     public Map<String, Object> dashboardQuery(Exchange exchange, @Header("from") String from, @Header("to") String to,
                                               @Header("campaign") String campaign) {
         Map<String, Object> q = summaryQuery(exchange, from, to, campaign);
-        q.put("referrer", referrerPath);
+        q.put("referrers", referrerPaths);
         return q;
     }
 

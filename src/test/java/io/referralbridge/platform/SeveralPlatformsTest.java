@@ -105,6 +105,13 @@ class SeveralPlatformsTest {
         assertEquals(409, clash.statusCode(), clash.body());
         assertTrue(clash.body().contains("belongs to a referral of platform default"), clash.body());
         assertEquals("default", bridge.referral("SP-2").get("platform"));
+
+        // The dashboard and the export read each referral's referrer where its own platform puts it.
+        String referrers = bridge.json(bridge.get("/api/reports/dashboard", bridge.admin())).path("top_referrers")
+                .toString();
+        assertTrue(referrers.contains("partner@example.com") && referrers.contains("sam.ortiz@example.com"), referrers);
+        String csv = bridge.get("/api/exports/referrals.csv", bridge.admin()).body();
+        assertTrue(csv.contains("gs1") && csv.contains("partner@example.com"), csv);
     }
 
     @Test
