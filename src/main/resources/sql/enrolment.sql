@@ -18,7 +18,13 @@ SELECT 'enrol_customer', e.id, greatest(now(), coalesce(e.completed_at, now()) +
 
 -- name: load
 -- (id)
-SELECT id, connection, campaign_id, customer_id, job_id, backfill_id, state FROM enrolment WHERE id = ?
+SELECT id, connection, campaign_id, customer_id, job_id, backfill_id, state,
+    CAST(extract(EPOCH FROM now() - coalesce(completed_at, now())) AS BIGINT) AS seconds_since_completed
+FROM enrolment WHERE id = ?
+
+-- name: waiting
+-- (reason, id): the invoices fall short for now; the task is due again later
+UPDATE enrolment SET reason = ? WHERE id = ? AND state = 'pending'
 
 -- name: enrolled
 -- (code, link, id)

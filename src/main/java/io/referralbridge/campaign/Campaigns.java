@@ -216,7 +216,8 @@ public final class Campaigns {
                 days(s, id, p, "enrol-delay-days"), List.copyOf(skipWhen),
                 java.util.Collections.unmodifiableMap(returnFields),
                 Settings.parseBoolean(key(s, p, "enrol-referred-customers"),
-                        s.required(key(s, p, "enrol-referred-customers"))));
+                        s.required(key(s, p, "enrol-referred-customers"))),
+                days(s, id, p, "enrol-invoice-wait-days"));
     }
 
     /** The campaign's own setting if it has one, else every campaign's default. */

@@ -14,18 +14,19 @@ import com.fasterxml.jackson.databind.JsonNode;
  * customer with any of {@code skipWhen} (a ServiceTitan customer field and the value that means "do not ask": doNotMail
  * true, active false) is skipped. {@code returnFields}: which ServiceTitan customer custom field (by name) receives the
  * new referrer's referral-link and referral-code. {@code enrolReferred}: whether a customer who was referred is
- * enrolled too, once their own job completes.
+ * enrolled too, once their own job completes. {@code invoiceWaitSeconds}: how long after completion invoices that fall
+ * short are looked at again (a customer often pays days after the work), before the customer is skipped.
  */
 public record EnrolmentRule(boolean enabled, List<String> statuses, Set<Long> jobTypes, Set<Long> businessUnits,
                             BigDecimal minInvoiceTotal, boolean paidInFull, long delaySeconds,
                             List<Map.Entry<String, String>> skipWhen, Map<String, String> returnFields,
-                            boolean enrolReferred) {
+                            boolean enrolReferred, long invoiceWaitSeconds) {
 
     /** The values a return field can receive. */
     public static final Set<String> RETURN_VALUES = Set.of("referral-link", "referral-code");
 
     public static EnrolmentRule off() {
-        return new EnrolmentRule(false, List.of(), Set.of(), Set.of(), null, false, 0, List.of(), Map.of(), true);
+        return new EnrolmentRule(false, List.of(), Set.of(), Set.of(), null, false, 0, List.of(), Map.of(), true, 0);
     }
 
     /** Whether this job (a row of ServiceTitan's jobs) earns its customer an enrolment, invoices aside. */
@@ -64,5 +65,17 @@ public record EnrolmentRule(boolean enabled, List<String> statuses, Set<Long> jo
             return "invoice not paid in full (balance " + balance.toPlainString() + ")";
         }
         return null;
+    }
+
+    /**
+     * The invoices fall short {@code secondsSinceCompleted} after the job completed: seconds until they are read again
+     * (a tenth of the wait, between 1 s and a day, never past its end), or 0 when the wait is over (skipped).
+     */
+    public long invoiceRecheckSeconds(long secondsSinceCompleted) {
+        long left = invoiceWaitSeconds - secondsSinceCompleted;
+        if (left <= 0) {
+            return 0;
+        }
+        return Math.max(1, Math.min(left, Math.min(86_400, invoiceWaitSeconds / 10)));
     }
 }

@@ -52,6 +52,9 @@ public final class Enrolments {
     public static final String SKIP = "enrolmentSkip";
     /** Whether the campaign's rule reads the job's invoices (the route's filter). */
     public static final String CHECK_INVOICES = "enrolmentChecksInvoices";
+    /** Seconds until the invoices are read again (they fall short for now), or absent. */
+    public static final String WAIT = "enrolmentWait";
+    private static final String WAIT_REASON = "enrolmentWaitReason";
     /** Whether return fields are written (the route's filter). */
     public static final String RETURN_PATCH = "enrolmentReturnPatch";
     static final String CODE = "enrolmentCode";
@@ -172,8 +175,22 @@ public final class Enrolments {
         }
         String shortfall = campaign(exchange).enrolment().invoiceShortfall(total, balance, n);
         if (shortfall != null) {
-            exchange.setProperty(SKIP, shortfall);
+            long recheck = campaign(exchange).enrolment().invoiceRecheckSeconds(((Number) enrolment(exchange)
+                    .get("seconds_since_completed")).longValue());
+            if (recheck > 0) {
+                exchange.setProperty(WAIT, recheck); // the customer may pay in the days after the work
+                exchange.setProperty(WAIT_REASON, shortfall);
+            } else {
+                exchange.setProperty(SKIP, shortfall);
+            }
         }
+    }
+
+    /** The invoices fall short for now: the task is due again later, its attempt not counted; the reason is shown. */
+    public void waitForInvoices(@ExchangeProperty(DeadLetters.OUTBOX_TASK) OutboxTask task, Exchange exchange) {
+        String reason = "waiting for invoices: " + exchange.getProperty(WAIT_REASON, String.class);
+        Tx.run(ds, tx -> tx.update(sql.get("waiting"), reason, task.enrolmentId()));
+        outbox.defer(task, exchange.getProperty(WAIT, Long.class));
     }
 
     /**
@@ -181,7 +198,7 @@ public final class Enrolments {
      * without an email (the platform knows its referrers by email). Property enrolmentSkip: the reason, or absent.
      */
     public void decide(Exchange exchange) {
-        if (exchange.getProperty(SKIP) != null) {
+        if (exchange.getProperty(SKIP) != null || exchange.getProperty(WAIT) != null) {
             return;
         }
         String reason = campaign(exchange).enrolment().skipReason(exchange.getProperty(CUSTOMER, JsonNode.class));

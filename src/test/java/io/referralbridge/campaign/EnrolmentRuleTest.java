@@ -22,7 +22,7 @@ class EnrolmentRuleTest {
     static EnrolmentRule rule(Set<Long> types, Set<Long> units, BigDecimal min, boolean paid) {
         return new EnrolmentRule(true, List.of("Completed"), types, units, min, paid, 0,
                 List.of(Map.entry("doNotMail", "true"), Map.entry("doNotService", "true"),
-                        Map.entry("active", "false")), Map.of(), true);
+                        Map.entry("active", "false")), Map.of(), true, 30 * 86_400);
     }
 
     static JsonNode json(String text) throws Exception {
@@ -63,5 +63,13 @@ class EnrolmentRuleTest {
         assertEquals("invoice not paid in full (balance 20.00)", r.invoiceShortfall(new BigDecimal("480.00"),
                 new BigDecimal("20.00"), 1));
         assertNull(r.invoiceShortfall(new BigDecimal("480.00"), BigDecimal.ZERO, 1));
+    }
+
+    @Test
+    void invoicesThatFallShortAreLookedAtAgainUntilTheWaitIsOver() {
+        EnrolmentRule r = rule(Set.of(), Set.of(), null, true);
+        assertEquals(86_400, r.invoiceRecheckSeconds(3600), "a day later, within a 30-day wait");
+        assertEquals(3600, r.invoiceRecheckSeconds(30 * 86_400 - 3600), "never past the wait's end");
+        assertEquals(0, r.invoiceRecheckSeconds(30 * 86_400), "then skipped");
     }
 }

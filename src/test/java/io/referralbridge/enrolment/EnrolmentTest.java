@@ -38,6 +38,7 @@ class EnrolmentTest {
         p.put("bridge.campaign.19.enrol", "true");
         p.put("bridge.campaign.19.enrol-job-types", "7001");
         p.put("bridge.campaign.19.enrol-min-invoice-total", "300.00");
+        p.put("bridge.campaign.19.enrol-invoice-wait-days", "0.0001"); // ~9 s (production default: 30 days)
         // Campaign 18: asks two days after the work (jobs of type 7006). Campaign 20: not a customer who was referred
         // (jobs of type 7005).
         p.put("bridge.campaign.18.enrol", "true");
@@ -131,22 +132,35 @@ class EnrolmentTest {
     void aCampaignsRuleReadsTheJobTypeAndTheInvoice() {
         long small = bridge.sandbox.addCustomer("Priya Natarajan", "priya@example.com", null).path("id").asLong();
         long large = bridge.sandbox.addCustomer("Tomasz Kowalski", "tomasz@example.com", null).path("id").asLong();
+        long never = bridge.sandbox.addCustomer("Ines Duarte", "ines@example.com", null).path("id").asLong();
         // Invoiced before completion, as the office often does.
         long smallJob = bridge.sandbox.phoneInJob(small, null).path("id").asLong();
         long largeJob = bridge.sandbox.phoneInJob(large, null).path("id").asLong();
+        long neverJob = bridge.sandbox.phoneInJob(never, null).path("id").asLong();
         bridge.sandbox.setInvoice(smallJob, "250.00", "0.00");
         bridge.sandbox.setInvoice(largeJob, "480.00", "0.00");
-        bridge.sandbox.setJobType(smallJob, 7001L);
-        bridge.sandbox.setJobType(largeJob, 7001L);
-        bridge.sandbox.setJobStatus(smallJob, "Completed");
-        bridge.sandbox.setJobStatus(largeJob, "Completed");
-
-        Map<String, Object> skipped = awaitDone(small, "19");
-        assertEquals("skipped", skipped.get("state"));
-        assertEquals("invoice total 250.00 below 300.00", skipped.get("reason"));
+        bridge.sandbox.setInvoice(neverJob, "120.00", "0.00");
+        for (long job : new long[] {smallJob, largeJob, neverJob}) {
+            bridge.sandbox.setJobType(job, 7001L);
+            bridge.sandbox.setJobStatus(job, "Completed");
+        }
         assertEquals("enrolled", awaitDone(large, "19").get("state"));
         assertNotNull(bridge.platform.referrer("19", "tomasz@example.com"));
         assertNotNull(bridge.platform.referrer("17", "priya@example.com"), "campaign 17 has no invoice rule");
+
+        // Short for now: looked at again, and enrolled once the further work is invoiced within the wait.
+        BridgeUnderTest.await("Priya waiting for her invoices", Duration.ofSeconds(20), () -> !bridge.query(
+                "SELECT 1 FROM enrolment WHERE customer_id = ? AND campaign_id = '19' AND state = 'pending' "
+                        + "AND reason = 'waiting for invoices: invoice total 250.00 below 300.00'", small).isEmpty());
+        bridge.sandbox.setInvoice(smallJob, "320.00", "0.00");
+        assertEquals("enrolled", awaitDone(small, "19").get("state"));
+        assertNotNull(bridge.platform.referrer("19", "priya@example.com"));
+
+        // Never enough: skipped once the wait is over.
+        Map<String, Object> skipped = awaitDone(never, "19");
+        assertEquals("skipped", skipped.get("state"));
+        assertEquals("invoice total 120.00 below 300.00", skipped.get("reason"));
+        assertEquals(null, bridge.platform.referrer("19", "ines@example.com"));
     }
 
     @Test
