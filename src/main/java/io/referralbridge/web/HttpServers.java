@@ -63,7 +63,7 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
             String path = ctx.normalizedPath();
             java.util.Optional<org.apache.camel.ServiceStatus> route = camelContext.getRoutes().stream()
                     .filter(r -> r.getEndpoint() instanceof org.apache.camel.component.platform.http.PlatformHttpEndpoint e
-                            && path.equals(e.getPath()))
+                            && matches(e.getPath(), path))
                     .map(r -> camelContext.getRouteController().getRouteStatus(r.getRouteId())).findFirst();
             if (route.isEmpty()) {
                 new HttpProblem(404, "not_found", "No such endpoint").answer(ctx.response());
@@ -76,6 +76,22 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
                         .answer(ctx.response());
             }
         });
+    }
+
+    /** Whether a request path is one of a route's path template ({@code /api/referrals/{code}}). */
+    static boolean matches(String template, String path) {
+        String[] t = template.split("/", -1);
+        String[] p = path.split("/", -1);
+        if (t.length != p.length) {
+            return false;
+        }
+        for (int i = 0; i < t.length; i++) {
+            boolean variable = t[i].startsWith("{") && t[i].endsWith("}") && !p[i].isEmpty();
+            if (!variable && !t[i].equals(p[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

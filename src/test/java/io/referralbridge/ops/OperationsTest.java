@@ -121,6 +121,7 @@ class OperationsTest {
         HttpResponse<String> wrongMethod = bridge.get("/webhooks/referrals", Map.of());
         assertEquals(405, wrongMethod.statusCode());
         assertTrue(wrongMethod.body().contains("method_not_allowed"), wrongMethod.body());
+        assertEquals(405, bridge.get("/webhooks/servicetitan/default", Map.of()).statusCode(), "a path template's");
     }
 
     /** A Jolokia exec as Hawtio sends it: POST with the management credential (GET may only read). */
