@@ -5,4 +5,4 @@ FROM referral
 WHERE (CAST(:#campaign AS TEXT) IS NULL OR campaign_id = :#campaign)
   AND (CAST(:#state AS TEXT) IS NULL OR state = :#state)
 ORDER BY joined_at DESC, id DESC
-LIMIT :#limit
+LIMIT :#limit OFFSET :#offset

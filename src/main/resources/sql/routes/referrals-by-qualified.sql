@@ -5,4 +5,4 @@ FROM referral
 WHERE qualified_at IS NOT NULL AND (CAST(:#campaign AS TEXT) IS NULL OR campaign_id = :#campaign)
   AND (CAST(:#state AS TEXT) IS NULL OR state = :#state)
 ORDER BY qualified_at DESC, id DESC
-LIMIT :#limit
+LIMIT :#limit OFFSET :#offset

@@ -30,10 +30,12 @@ public final class Database implements AutoCloseable {
 
     private final EmbeddedPostgres embedded;
     private final HikariDataSource dataSource;
+    private final DataDirLock dataDirLock;
 
-    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource) {
+    private Database(EmbeddedPostgres embedded, HikariDataSource dataSource, DataDirLock dataDirLock) {
         this.embedded = embedded;
         this.dataSource = dataSource;
+        this.dataDirLock = dataDirLock;
     }
 
     /** True when {@code t} says the database cannot be reached (no connection from the pool, or SQLSTATE class 08). */
@@ -54,8 +56,16 @@ public final class Database implements AutoCloseable {
         String url;
         String user;
         String password;
+        DataDirLock lock = null;
         if (settings.getBoolean("bridge.db.embedded", false)) {
-            embedded = startEmbedded(settings);
+            lock = settings.optional("bridge.db.embedded.data-dir").map(dir -> DataDirLock.take(Path.of(dir)
+                    .toAbsolutePath())).orElse(null);
+            try {
+                embedded = startEmbedded(settings);
+            } catch (RuntimeException e) {
+                closeQuietly(lock);
+                throw e;
+            }
             url = embedded.getJdbcUrl("postgres", "postgres");
             user = "postgres";
             password = "postgres";
@@ -83,9 +93,10 @@ public final class Database implements AutoCloseable {
             if (embedded != null) {
                 closeQuietly(embedded);
             }
+            closeQuietly(lock);
             throw e;
         }
-        Database db = new Database(embedded, ds);
+        Database db = new Database(embedded, ds, lock);
         try {
             requireDurableCommits(ds, user);
             migrate(ds);
@@ -141,9 +152,10 @@ public final class Database implements AutoCloseable {
             if (port > 0) {
                 builder.setPort(port);
             }
-            settings.optional("bridge.db.embedded.data-dir").ifPresent(dir -> builder
-                    .setDataDirectory(Path.of(dir).toAbsolutePath())
-                    .setCleanDataDirectory(false));
+            settings.optional("bridge.db.embedded.data-dir").ifPresent(dir -> {
+                stopLeftover(Path.of(dir).toAbsolutePath());
+                builder.setDataDirectory(Path.of(dir).toAbsolutePath()).setCleanDataDirectory(false);
+            });
             // Stopped by the bridge after Camel (Resources), not by a JVM shutdown hook that races Camel's own stop.
             builder.setRegisterShutdownHook(false);
             EmbeddedPostgres pg = builder.start();
@@ -151,6 +163,34 @@ public final class Database implements AutoCloseable {
             return pg;
         } catch (IOException e) {
             throw new IllegalStateException("Could not start the embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A bridge killed hard (kill -9) leaves its embedded PostgreSQL running on the data directory, and the next start
+     * would wait for it in vain: that server, named by the directory's postmaster.pid, is asked to stop first. Called
+     * with the directory's lock held ({@link DataDirLock}), so no running bridge owns that server.
+     */
+    static void stopLeftover(Path dataDir) {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        long pid;
+        try {
+            pid = Long.parseLong(java.nio.file.Files.readAllLines(pidFile).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return; // no server, or not one this can name
+        }
+        java.util.Optional<ProcessHandle> server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().command().map(c -> c.contains("postgres")).orElse(false));
+        if (server.isEmpty()) {
+            return; // a stale pid file: PostgreSQL handles that itself
+        }
+        LOG.warn("An embedded PostgreSQL (pid {}) left running by an earlier bridge holds {}: stopping it", pid, dataDir);
+        server.get().destroy(); // SIGTERM: its clients are gone, so it shuts down cleanly
+        try {
+            server.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("The embedded PostgreSQL (pid " + pid + ") left running on " + dataDir
+                    + " did not stop within 30 s; stop it, then start the bridge again", e);
         }
     }
 
@@ -183,6 +223,64 @@ public final class Database implements AutoCloseable {
         dataSource.close();
         if (embedded != null) {
             closeQuietly(embedded);
+        }
+        closeQuietly(dataDirLock);
+    }
+
+    private static void closeQuietly(DataDirLock lock) {
+        if (lock != null) {
+            lock.close();
+        }
+    }
+
+    /**
+     * The embedded server's data directory, held by one bridge at a time: a lock on {@code <dir>.lock}, which the
+     * operating system frees when the process ends, however it ends. Whoever takes it knows that a server still running
+     * on the directory was left by a bridge that died ({@link #stopLeftover}).
+     */
+    static final class DataDirLock implements AutoCloseable {
+        private final java.nio.channels.FileChannel channel;
+        private final java.nio.channels.FileLock lock;
+
+        private DataDirLock(java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static DataDirLock take(Path dataDir) {
+            Path file = dataDir.resolveSibling(dataDir.getFileName() + ".lock");
+            java.nio.channels.FileChannel channel = null;
+            try {
+                java.nio.file.Files.createDirectories(file.getParent());
+                channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    return new DataDirLock(channel, lock);
+                }
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                // held by this process already: in use, as below
+            } catch (IOException e) {
+                throw new IllegalStateException("Could not lock " + file + ": " + e.getMessage(), e);
+            }
+            try {
+                channel.close();
+            } catch (IOException | RuntimeException e) {
+                // nothing more to free
+            }
+            throw new ConfigurationException("The embedded PostgreSQL's data directory " + dataDir + " is in use by "
+                    + "another bridge (" + file + " is locked): stop that one first, or set "
+                    + "bridge.db.embedded.data-dir to another directory");
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                LOG.warn("Could not free the data directory's lock: {}", e.getMessage());
+            }
         }
     }
 

@@ -101,8 +101,20 @@ public final class DeadLetters {
                 task.subject(), task.kind(), attempts, routeId, shorten(reason, 300));
     }
 
-    /** Puts a dead letter's task back in the outbox. 404 if unknown, 409 if already replayed. */
-    public Map<String, Object> replay(@Header("id") String idText) {
+    /** A replay refused because the referral moved on since: 409, the dead letter settled. */
+    public record MovedOn(@com.fasterxml.jackson.annotation.JsonValue Map<String, Object> body)
+            implements io.referralbridge.web.HttpAnswer {
+        @Override
+        public int httpStatus() {
+            return 409;
+        }
+    }
+
+    /**
+     * Puts a dead letter's task back in the outbox. 404 if unknown, 409 if already replayed, or if its referral moved
+     * on since (qualified by hand, matched as a phone-in): the dead letter is then settled, its task not done again.
+     */
+    public Object replay(@Header("id") String idText) {
         long id;
         try {
             id = Long.parseLong(idText);
@@ -120,15 +132,21 @@ public final class DeadLetters {
             Long outboxId = (Long) dl.get("outbox_id");
             Long referralId = (Long) dl.get("referral_id");
             TaskKind kind = TaskKind.of(json.readTree((String) dl.get("payload")).path("kind").asText());
+            // The referral must still be where the dead letter left it: one that moved on since (qualified by hand,
+            // matched as a phone-in) would be booked again by a replay, and the booking never recorded.
+            if (referralId != null && REPLAYS.containsKey(kind)
+                    && !lifecycle.move(tx, referralId, REPLAYS.get(kind), "dead letter " + id + " replayed")) {
+                tx.update(sql.get("mark-replayed"), id); // settled: nothing is left to replay
+                LOG.info("Dead letter {} settled without a replay: referral {} moved on", id, referralId);
+                return new MovedOn(Map.of("error", "moved_on", "detail", "Referral " + referralId + " has moved on "
+                        + "since dead letter " + id + " (it is no longer failed): its task is not done again, and the "
+                        + "dead letter is settled", "referralId", referralId));
+            }
             if (outboxId != null) {
                 outbox.revive(tx, outboxId);
             }
             if (kind.forEnrolment() && dl.get("enrolment_id") != null) {
                 tx.update(sql.get("enrolment-replayed"), dl.get("enrolment_id"));
-            }
-            if (referralId != null && REPLAYS.containsKey(kind)) {
-                lifecycle.move(tx, referralId, REPLAYS.get(kind),
-                        "dead letter " + id + " replayed");
             }
             tx.update(sql.get("mark-replayed"), id);
             LOG.info("Dead letter {} replayed (referral {})", id, referralId);

@@ -26,6 +26,8 @@ public final class ServiceTitanHealthCheck extends AbstractHealthCheck {
         return false;
     }
 
+    private static final long HEALTH_WAIT_MS = 2_000;
+
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         int up = 0;
@@ -33,7 +35,7 @@ public final class ServiceTitanHealthCheck extends AbstractHealthCheck {
         for (ServiceTitanClient client : clients) {
             String name = client.connection().name();
             try {
-                client.accessToken();
+                client.accessToken(HEALTH_WAIT_MS); // a slow token endpoint is down, not a hung probe
                 builder.detail("connection." + name, "up");
                 up++;
             } catch (Exception e) {

@@ -88,19 +88,16 @@ public final class Reports {
     static final List<String> EXPORT_COLUMNS = List.of("code", "campaign_id", "state", "joined_at", "qualified_at",
             "notified_at", "milestone", "booking_id", "job_id", "revenue", "referrer_email", "not_qualified_reason");
 
-    /** GET /api/referrals?sort=joined|qualified&campaign=&state=&limit=: the query's parameters, checked. */
+    /** GET /api/referrals?sort=joined|qualified&campaign=&state=&limit=&offset=: the query's parameters, checked. */
     public Map<String, Object> listQuery(@Header("sort") String sort, @Header("campaign") String campaign,
-                                         @Header("state") String state, @Header("limit") String limit) {
+                                         @Header("state") String state, @Header("limit") String limit,
+                                         @Header("offset") String offset) {
         String order = sort == null || sort.isBlank() ? "joined" : sort;
         if (!order.equals("joined") && !order.equals("qualified")) {
             throw HttpProblem.badRequest("invalid_parameter", "sort must be joined or qualified");
         }
-        int n;
-        try {
-            n = limit == null || limit.isBlank() ? 100 : Integer.parseInt(limit);
-        } catch (NumberFormatException e) {
-            throw HttpProblem.badRequest("invalid_parameter", "limit must be a number");
-        }
+        int n = whole("limit", limit, 100, 1, 1000);
+        int skip = whole("offset", offset, 0, 0, Integer.MAX_VALUE);
         Map<String, Object> q = new HashMap<>();
         q.put("sort", order);
         q.put("campaign", blankToNull(campaign));
@@ -112,8 +109,24 @@ public final class Reports {
                             .map(io.referralbridge.lifecycle.ReferralState::id).toList());
         }
         q.put("state", s);
-        q.put("limit", Math.max(1, Math.min(n, 1000)));
+        q.put("limit", n);
+        q.put("offset", skip);
         return q;
+    }
+
+    private static int whole(String name, String text, int absent, int min, int max) {
+        if (text == null || text.isBlank()) {
+            return absent;
+        }
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw HttpProblem.badRequest("invalid_parameter", name + " must be a whole number from " + min + " to " + max);
     }
 
     /** GET /api/reports/summary?from=&to=&campaign= (dates as 2026-11-01 or instants; to is exclusive). */

@@ -39,6 +39,7 @@ public final class ServiceTitanClient {
     private final RequestBudget pacer;
     private String token;
     private Instant tokenRenewAt = Instant.EPOCH;
+    private java.util.concurrent.CompletableFuture<String> tokenRequest;
 
     private final io.referralbridge.ops.BridgeMetrics metrics;
 
@@ -369,10 +370,50 @@ public final class ServiceTitanClient {
 
     // ---- OAuth client credentials ----
 
-    public synchronized String accessToken() throws Exception {
-        if (token != null && clock.instant().isBefore(tokenRenewAt)) {
-            return token;
+    public String accessToken() throws Exception {
+        return accessToken(Long.MAX_VALUE); // the request itself is bounded by the connect and response timeouts
+    }
+
+    /**
+     * The cached token, or a new one. One request for a token is under way at a time, made by a thread of its own:
+     * every caller waits for its outcome, so a slow token endpoint costs each caller one wait, not one per caller
+     * before it (a lock held over the call did). The health check waits at most {@code waitMs}.
+     */
+    public String accessToken(long waitMs) throws Exception {
+        java.util.concurrent.CompletableFuture<String> request;
+        synchronized (this) {
+            if (token != null && clock.instant().isBefore(tokenRenewAt)) {
+                return token;
+            }
+            if (tokenRequest == null) {
+                java.util.concurrent.CompletableFuture<String> started = new java.util.concurrent.CompletableFuture<>();
+                tokenRequest = started;
+                Thread requester = new Thread(() -> {
+                    try {
+                        started.complete(requestToken());
+                    } catch (Throwable e) {
+                        started.completeExceptionally(e);
+                    } finally {
+                        synchronized (this) {
+                            tokenRequest = null;
+                        }
+                    }
+                }, "servicetitan-token-" + conn.name());
+                requester.setDaemon(true);
+                requester.start();
+            }
+            request = tokenRequest;
         }
+        try {
+            return request.get(waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("ServiceTitan's token endpoint has not answered within " + waitMs + " ms");
+        }
+    }
+
+    private String requestToken() throws Exception {
         String form = encode(params("grant_type", "client_credentials", "client_id", conn.clientId(),
                 "client_secret", conn.clientSecret()));
         pacer.acquire();
@@ -398,12 +439,14 @@ public final class ServiceTitanClient {
             throw new IllegalStateException("ServiceTitan token endpoint answered without access_token");
         }
         long lifetime = answer.path("expires_in").asLong(900);
-        token = accessToken;
+        synchronized (this) {
+            token = accessToken;
         // The margin is at most a tenth of the lifetime: a 60 s margin on a 30 s token would renew at every call.
         long margin = Math.min(conn.refreshMarginSeconds(), lifetime / 10);
-        tokenRenewAt = clock.instant().plusSeconds(Math.max(0, lifetime - margin));
+            tokenRenewAt = clock.instant().plusSeconds(Math.max(0, lifetime - margin));
+        }
         LOG.debug("New ServiceTitan access token, valid {} s", lifetime);
-        return token;
+        return accessToken;
     }
 
     synchronized void invalidate(String rejected) {

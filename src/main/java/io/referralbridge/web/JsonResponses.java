@@ -71,14 +71,26 @@ public final class JsonResponses {
         }
         if (Database.isUnavailable(cause)) {
             LOG.warn("Request refused with 503, database unavailable: {}", cause.toString());
-            return new HttpProblem(503, "unavailable", "The bridge cannot store requests right now; retry later");
+            return new HttpProblem(503, "unavailable", "The bridge's database is unavailable right now; nothing was "
+                    + "stored, retry later");
         }
         if (cause instanceof HttpOperationFailedException h) {
             // e.g. an operator's poll now while ServiceTitan fails: say who failed, not "internal error".
             LOG.warn("Request failed: {}", upstreamAnswer(h));
             return new HttpProblem(502, "upstream_failed", "An external service " + upstreamAnswer(h));
         }
-        LOG.error("Unexpected failure while answering a request", cause);
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.referralbridge.servicetitan.CredentialsRefused refused) {
+                LOG.warn("Request failed: {}", refused.getMessage());
+                return new HttpProblem(502, "upstream_failed", refused.getMessage());
+            }
+            if (t instanceof java.net.http.HttpTimeoutException || t instanceof java.net.SocketTimeoutException
+                    || t instanceof org.apache.hc.core5.http.ConnectionRequestTimeoutException) {
+                LOG.warn("Request failed: an external service did not answer in time ({})", t.toString());
+                return new HttpProblem(504, "upstream_timeout", "An external service did not answer in time");
+            }
+        }
+                LOG.error("Unexpected failure while answering a request", cause);
         return new HttpProblem(500, "internal_error", "Unexpected error; the request was not stored");
     }
 

@@ -201,6 +201,51 @@ class ServiceTitanFaultsTest {
     }
 
     @Test
+    void aSlowTokenEndpointIsAskedOnceAndReadinessDoesNotHang() throws Exception {
+        assertEquals(202, bridge.sendWebhook("evt-slow-0", referralEvent("SLOW-0000", "s0@example.com")).statusCode());
+        bridge.awaitState("SLOW-0000", "booked");
+        int tokens = bridge.sandbox.requestCount("POST /connect/token");
+        bridge.sandbox.revokeTokens();
+        bridge.sandbox.injectFault(new Fault("POST", "/connect/token", 0, null, 1, 8_000, false)); // 8 s, then a token
+        for (int i = 1; i <= 5; i++) {
+            assertEquals(202, bridge.sendWebhook("evt-slow-" + i, referralEvent("SLOW-%04d".formatted(i),
+                    "s" + i + "@example.com")).statusCode());
+        }
+        BridgeUnderTest.await("a new token asked for", Duration.ofSeconds(10),
+                () -> bridge.sandbox.requestCount("POST /connect/token") > tokens);
+        long t0 = System.nanoTime();
+        HttpResponse<String> ready = bridge.management("/observe/health/ready");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(503, ready.statusCode(), ready.body());
+        assertTrue(ms < 6_000, "readiness answered while the token endpoint was still silent (" + ms + " ms)");
+
+        BridgeUnderTest.await("all booked", Duration.ofSeconds(40), () -> bridge.query(
+                "SELECT 1 FROM referral WHERE code LIKE 'SLOW-%' AND state = 'booked'").size() == 6);
+        assertEquals(tokens + 1, bridge.sandbox.requestCount("POST /connect/token"),
+                "the callers waiting for a token shared one request");
+        assertEquals(0, bridge.count("dead_letter"));
+    }
+
+    @Test
+    void aDeadLetterWhoseReferralMovedOnIsSettledNotBookedAgain() {
+        bridge.sandbox.injectFault(Fault.status("POST", BOOKINGS, 400, 1));
+        assertEquals(202, bridge.sendWebhook("evt-moved", referralEvent("MOVED-1", "m@example.com")).statusCode());
+        bridge.awaitState("MOVED-1", "failed");
+        long letter = ((Number) bridge.query("SELECT id FROM dead_letter").get(0).get("id")).longValue();
+        // The office handled the person by phone; the operator qualifies the referral by hand.
+        assertEquals(200, bridge.post("/api/referrals/MOVED-1/qualify", new byte[0], bridge.admin()).statusCode());
+
+        HttpResponse<String> replay = bridge.post("/admin/dead-letters/" + letter + "/replay", new byte[0],
+                bridge.admin());
+        assertEquals(409, replay.statusCode(), replay.body());
+        assertTrue(replay.body().contains("moved_on"), replay.body());
+        bridge.awaitMore("bridge.poll.cycles", 2);
+        assertEquals(0, bridge.sandbox.bookingsWithExternalId("MOVED-1").size(), "not booked behind its back");
+        assertEquals(0, bridge.json(bridge.get("/admin/dead-letters", bridge.admin())).path("deadLetters").size(),
+                "the dead letter is settled");
+    }
+
+    @Test
     void refusedCredentialsHoldTheQueueAndSpendNoAttemptsUntilTheyWorkAgain() {
         assertEquals(202, bridge.sendWebhook("evt-cred-0", referralEvent("CRED-0000", "c0@example.com")).statusCode());
         bridge.awaitState("CRED-0000", "booked");
@@ -216,6 +261,9 @@ class ServiceTitanFaultsTest {
         assertTrue(bridge.query("SELECT 1 FROM outbox WHERE kind = 'create_booking' AND attempts > 1").isEmpty(),
                 "no task spent its attempts");
         assertEquals(1, bridge.sandbox.bookings().size());
+        HttpResponse<String> poll = bridge.post("/admin/poll", new byte[0], bridge.admin());
+        assertEquals(502, poll.statusCode(), "an operator's poll says who failed: " + poll.body());
+        assertTrue(poll.body().contains("refused the client credentials"), poll.body());
 
         bridge.sandbox.refuseClient(false); // the secret in the bridge's environment works again
         BridgeUnderTest.await("the backlog booked", Duration.ofSeconds(30), () -> bridge.query(

@@ -308,6 +308,13 @@ class QualificationTest {
         JsonNode byJoined = bridge.json(bridge.get("/api/referrals?sort=joined&limit=2", bridge.admin()));
         assertEquals("RP-0003", byJoined.path("referrals").get(0).path("code").asText(), "newest first");
         assertEquals(2, byJoined.path("referrals").size());
+        JsonNode nextPage = bridge.json(bridge.get("/api/referrals?sort=joined&limit=2&offset=2", bridge.admin()));
+        assertEquals("RP-0001", nextPage.path("referrals").get(0).path("code").asText(), "the page after");
+        for (String bad : new String[] {"limit=0", "limit=-1", "limit=5000", "offset=-1", "offset=x"}) {
+            HttpResponse<String> refused = bridge.get("/api/referrals?" + bad, bridge.admin());
+            assertEquals(400, refused.statusCode(), bad);
+            assertTrue(refused.body().contains("whole number"), refused.body());
+        }
     }
 
     @Test
