@@ -68,6 +68,23 @@ public final class Reports {
         return answer;
     }
 
+    /** Exports built at once: each holds up to EXPORT_LIMIT rows in memory until it is written. */
+    static final int EXPORTS_AT_ONCE = 2;
+    private final java.util.concurrent.Semaphore exports = new java.util.concurrent.Semaphore(EXPORTS_AT_ONCE);
+
+    /** A slot for one export, freed when the exchange completes whatever its outcome; 429 while both are taken. */
+    public void exportSlot(Exchange exchange) {
+        if (!exports.tryAcquire()) {
+            throw new HttpProblem(429, "busy", EXPORTS_AT_ONCE + " exports are being built; retry in a few seconds");
+        }
+        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                exports.release();
+            }
+        });
+    }
+
     /** The export as CSV (RFC 4180), for the contractor's spreadsheets. */
     public void csv(Exchange exchange, @Body List<Map<String, Object>> rows) {
         org.apache.camel.Message m = exchange.getMessage();

@@ -54,7 +54,7 @@ public final class JsonResponses {
         if ("referral-intake".equals(exchange.getFromRouteId())) {
             metrics.count("bridge.webhooks.rejected", "reason", problem.error());
         }
-        if (problem.status() == 503) {
+        if (problem.status() == 503 || problem.status() == 429) {
             m.setHeader("Retry-After", String.valueOf(retryAfterSeconds));
         }
         ObjectNode body = json.createObjectNode();

@@ -114,6 +114,24 @@ class DashboardTest {
     }
 
     @Test
+    void exportsAreBuiltTwoAtATimeAndTheRestAreToldToRetry() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        List<java.util.concurrent.Future<java.net.http.HttpResponse<String>>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            answers.add(pool.submit(() -> bridge.get("/api/exports/referrals.csv", bridge.admin())));
+        }
+        for (var a : answers) {
+            var res = a.get();
+            assertTrue(res.statusCode() == 200 || res.statusCode() == 429 && res.headers().firstValue("Retry-After")
+                    .isPresent() && res.body().contains("\"busy\""), res.statusCode() + " " + res.body());
+        }
+        pool.shutdown();
+        for (int i = 0; i < 5; i++) { // each export's slot is freed when it is answered
+            assertEquals(200, bridge.get("/api/exports/referrals.csv", bridge.admin()).statusCode());
+        }
+    }
+
+    @Test
     void thePageShowsTheApisFiguresAndOneBarPerWeek() throws Exception {
         assumeTrue(Files.isExecutable(ReportPageTest.CHROMIUM) && Files.isExecutable(ReportPageTest.CHROMEDRIVER),
                 "Chromium and chromedriver are not installed (.ci/run installs them)");
