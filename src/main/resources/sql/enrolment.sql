@@ -19,7 +19,7 @@ SELECT 'enrol_customer', e.id, greatest(now(), coalesce(e.completed_at, now()) +
 -- name: load
 -- (id)
 SELECT id, connection, campaign_id, customer_id, job_id, backfill_id, state,
-    CAST(extract(EPOCH FROM now() - coalesce(completed_at, now())) AS BIGINT) AS seconds_since_completed
+    CAST(extract(EPOCH FROM now() - coalesce(completed_at, created_at)) AS BIGINT) AS seconds_since_completed
 FROM enrolment WHERE id = ?
 
 -- name: waiting

@@ -100,7 +100,7 @@ RETURNING until
 -- name: succeeded
 -- (kind, queue): any success ends the streak; the time of the last success, written at most once a second, and at
 -- once after a task's failure (which a completion since then shows to be the task's own)
-UPDATE outbox_hold SET failures = 0, last_success_at = now(), last_done_at = now()
+UPDATE outbox_hold SET failures = 0, last_success_at = now(), last_done_at = clock_timestamp()
 WHERE kind = ? AND queue = ? AND (failures > 0 OR last_success_at IS NULL OR last_success_at < now() - interval '1 second'
     OR last_done_at IS NULL OR last_done_at < last_failed_at)
 
@@ -112,12 +112,12 @@ FROM outbox_hold WHERE kind = ? AND queue = ? FOR UPDATE
 -- name: failing
 -- (kind, queue, outbox_id): this task failed as if its service were down
 INSERT INTO outbox_hold AS h (kind, queue, failures, until, last_failed_task, last_failed_at)
-VALUES (?, ?, 0, now(), ?, now())
-ON CONFLICT (kind, queue) DO UPDATE SET last_failed_task = excluded.last_failed_task, last_failed_at = now()
+VALUES (?, ?, 0, now(), ?, clock_timestamp())
+ON CONFLICT (kind, queue) DO UPDATE SET last_failed_task = excluded.last_failed_task, last_failed_at = clock_timestamp()
 
 -- name: younger-than
--- (outbox_id, hours)
-SELECT 1 FROM outbox WHERE id = ? AND created_at > now() - make_interval(hours => ?)
+-- (outbox_id, hours): failing for less than this long (since its first failure after it was armed or revived)
+SELECT 1 FROM outbox WHERE id = ? AND coalesce(failing_since, now()) > now() - make_interval(hours => ?)
 
 -- name: succeeded-lately
 -- (kind, queue)
@@ -138,6 +138,7 @@ WHERE id = ? AND claim_token = ? AND status = 'pending'
 -- name: reschedule
 -- (delay_ms, error, outbox_id, claim_token): the next attempt waits in the table; the task is free meanwhile
 UPDATE outbox SET next_attempt_at = now() + make_interval(secs => ? / 1000.0), last_error = ?,
+    failing_since = coalesce(failing_since, now()),
     claimed_until = NULL, claim_token = NULL, claimed_by = NULL
 WHERE id = ? AND claim_token = ? AND status = 'pending'
 
@@ -149,7 +150,7 @@ UPDATE outbox SET status = 'dead', claimed_until = NULL, claim_token = NULL WHER
 -- name: revive
 -- (outbox_id): a replayed task is due at once
 UPDATE outbox SET status = 'pending', claimed_until = NULL, claim_token = NULL, claimed_by = NULL, attempts = 0,
-    next_attempt_at = now()
+    next_attempt_at = now(), failing_since = NULL
 WHERE id = ? AND status = 'dead'
 
 -- name: wake
@@ -177,6 +178,7 @@ ON CONFLICT (kind, referral_id) DO UPDATE SET
     round = CASE WHEN outbox.status = 'pending' THEN outbox.round ELSE outbox.round + 1 END,
     attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
     last_error = CASE WHEN outbox.status = 'pending' THEN outbox.last_error END,
+    failing_since = CASE WHEN outbox.status = 'pending' THEN outbox.failing_since END,
     status = 'pending', done_at = NULL, next_attempt_at = excluded.next_attempt_at
 RETURNING id
 

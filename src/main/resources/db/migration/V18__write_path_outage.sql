@@ -3,3 +3,6 @@
 ALTER TABLE outbox_hold ADD COLUMN last_done_at TIMESTAMPTZ;
 ALTER TABLE outbox_hold ADD COLUMN last_failed_task BIGINT;
 ALTER TABLE outbox_hold ADD COLUMN last_failed_at TIMESTAMPTZ;
+-- How long a task has been failing (its first failure since it was last armed, revived or completed): a write outage
+-- keeps it going for bridge.retry.write-outage-hours from then.
+ALTER TABLE outbox ADD COLUMN failing_since TIMESTAMPTZ;

@@ -4,9 +4,9 @@
 -- #>> operator: camel-sql takes # for a parameter).
 WITH r AS (
     SELECT r.id, r.campaign_id, r.state, r.booking_id, r.job_id, r.joined_at, r.qualified_at, r.notified_at,
-           jsonb_extract_path_text(r.payload, VARIADIC ARRAY(
+           jsonb_extract_path_text(r.payload, VARIADIC NULLIF(ARRAY(
                SELECT e FROM jsonb_array_elements_text(CAST(:#referrers AS JSONB) -> r.platform) WITH ORDINALITY AS p(e, n)
-               ORDER BY n)) AS referrer,
+               ORDER BY n), CAST('{}' AS TEXT[]))) AS referrer,
            (SELECT sum(i.total) FROM job_invoice i
             WHERE i.connection = r.connection AND i.job_id = r.job_id AND i.active) AS revenue
     FROM referral r

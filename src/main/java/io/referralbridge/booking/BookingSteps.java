@@ -110,7 +110,7 @@ public final class BookingSteps {
                      @ExchangeProperty(EXISTING_CUSTOMER) Long customerId) {
         Tx.run(ds, tx -> {
             notEligible(tx, task.referralId(), customerId, "not booked");
-            outbox.complete(tx, task);
+            outbox.completeWithoutWrite(tx, task);
             return null;
         });
     }

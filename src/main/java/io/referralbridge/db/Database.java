@@ -179,8 +179,11 @@ public final class Database implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return; // no server, or not one this can name
         }
+        // Its own server only: a PostgreSQL whose command line names this directory (after a reboot the pid may be
+        // another program's, even another PostgreSQL's).
         java.util.Optional<ProcessHandle> server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().command().map(c -> c.contains("postgres")).orElse(false));
+                .filter(h -> h.info().command().map(c -> c.contains("postgres")).orElse(false))
+                .filter(h -> h.info().commandLine().map(c -> c.contains(dataDir.toString())).orElse(false));
         if (server.isEmpty()) {
             return; // a stale pid file: PostgreSQL handles that itself
         }

@@ -267,7 +267,7 @@ public final class Enrolments {
                      @ExchangeProperty(SKIP) String reason) {
         Tx.run(ds, tx -> {
             tx.update(sql.get("skipped"), reason, task.enrolmentId());
-            outbox.complete(tx, task);
+            outbox.completeWithoutWrite(tx, task);
             return null;
         });
         metrics.count("bridge.enrolments", "campaign", campaign(exchange).id(), "outcome", "skipped");

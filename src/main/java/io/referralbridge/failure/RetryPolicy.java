@@ -45,6 +45,22 @@ public final class RetryPolicy {
         return true;
     }
 
+    /**
+     * The service answered that it did not take the request: a 4xx that is not retried, or a platform's refusal. Not a
+     * malformed answer to a request that may have arrived.
+     */
+    public boolean refusedByService(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.referralbridge.platform.PlatformRefusal) {
+                return true;
+            }
+            if (t instanceof HttpOperationFailedException http) {
+                return !retryable(http);
+            }
+        }
+        return false;
+    }
+
     /** 429: the service's pace applies to every task of the queue, so the queue waits, whatever a probe would say. */
     public boolean throttled(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {

@@ -67,7 +67,7 @@ public final class TaskFailures {
                     LOG.warn("Task {} of {} attempt {} failed, next attempt in {} ms: {}", task.kind(), task.subject(),
                             task.attempts(), delay, DeadLetters.shorten(DeadLetters.describe(cause), 300));
                 } else {
-                    deadLetters.record(exchange, task, cause, !policy.retryable(cause));
+                    deadLetters.record(exchange, task, cause, policy.refusedByService(cause));
                 }
             }
         } catch (ClaimLostException lost) {
@@ -79,7 +79,7 @@ public final class TaskFailures {
      * A failure of the service the queue was not held for (it answers reads), recorded. True at the task's last attempt
      * when another task of the queue failed so too since the queue last completed one: the service's writes are down,
      * so the task goes on at the longest back-off instead of becoming a dead letter, for up to
-     * {@code bridge.retry.write-outage-hours} after it was created. A task failing alone (while others complete, or with
+     * {@code bridge.retry.write-outage-hours} after its first failure. A task failing alone (while others complete, or with
      * nothing else to do) is still a dead letter after its last attempt.
      */
     private boolean writePathDown(OutboxTask task, Throwable cause) {

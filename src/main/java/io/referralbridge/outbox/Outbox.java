@@ -143,6 +143,14 @@ public final class Outbox implements AutoCloseable {
     }
 
     /**
+     * Done without writing to the service (skipped, or nothing to tell): says nothing of whether its writes work, so
+     * it neither ends a hold's streak nor counts as a completion against a write outage.
+     */
+    public void completeWithoutWrite(Tx tx, OutboxTask task) throws java.sql.SQLException {
+        fenced(tx.update(sql.get("complete"), task.id(), task.claimToken()), task);
+    }
+
+    /**
      * The service failed (5xx, 429, timeout, I/O) and no task of the queue succeeded in the last 2 s: the queue is held,
      * and this task is due again when the hold ends, so the backlog resumes in order of arrival and no other task calls
      * a failing service meanwhile. False, and nothing written, while other tasks of the queue succeed: the failure is
@@ -179,7 +187,7 @@ public final class Outbox implements AutoCloseable {
         });
     }
 
-    /** Whether the task was created less than {@code hours} ago. */
+    /** Whether the task has been failing for less than {@code hours} (since its first failure after it was armed). */
     public boolean youngerThan(OutboxTask task, int hours) {
         return Tx.run(ds, tx -> tx.one(sql.get("younger-than"), task.id(), hours) != null);
     }

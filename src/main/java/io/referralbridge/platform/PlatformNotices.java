@@ -136,7 +136,11 @@ public final class PlatformNotices {
                     }
                 }
             }
-            outbox.complete(tx, task);
+            if (told != null) {
+                outbox.complete(tx, task);
+            } else {
+                outbox.completeWithoutWrite(tx, task); // nothing was sent
+            }
             Map<String, Object> now = tx.one(sql.get("for-notice"), id);
             // Qualified and the platform has it (told now, or found so): notified.
             if (Boolean.TRUE.equals(now.get("platform_told")) && lifecycle.move(tx, id, Transition.PLATFORM_NOTIFIED,

@@ -278,7 +278,7 @@ public final class ReferralPlatformClient {
                 return status;
             }
             if (call != null && call.refused().contains(status)) {
-                throw new MappingException("The platform refused the notice: HTTP " + status + " from "
+                throw new PlatformRefusal("The platform refused the notice: HTTP " + status + " from "
                         + http.getUri() + ": " + io.referralbridge.failure.DeadLetters.shorten(
                                 http.getResponseBody(), 500));
             }

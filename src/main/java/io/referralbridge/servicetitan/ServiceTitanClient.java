@@ -389,14 +389,20 @@ public final class ServiceTitanClient {
                 java.util.concurrent.CompletableFuture<String> started = new java.util.concurrent.CompletableFuture<>();
                 tokenRequest = started;
                 Thread requester = new Thread(() -> {
+                    String got = null;
+                    Throwable failed = null;
                     try {
-                        started.complete(requestToken());
+                        got = requestToken();
                     } catch (Throwable e) {
-                        started.completeExceptionally(e);
-                    } finally {
-                        synchronized (this) {
-                            tokenRequest = null;
-                        }
+                        failed = e;
+                    }
+                    synchronized (this) {
+                        tokenRequest = null; // before the outcome: a later caller starts afresh, never joins a failure
+                    }
+                    if (failed != null) {
+                        started.completeExceptionally(failed);
+                    } else {
+                        started.complete(got);
                     }
                 }, "servicetitan-token-" + conn.name());
                 requester.setDaemon(true);

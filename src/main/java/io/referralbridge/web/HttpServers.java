@@ -80,8 +80,8 @@ public final class HttpServers implements MainHttpServerFactory, CamelContextAwa
 
     /** Whether a request path is one of a route's path template ({@code /api/referrals/{code}}). */
     static boolean matches(String template, String path) {
-        String[] t = template.split("/", -1);
-        String[] p = path.split("/", -1);
+        String[] t = template.replaceAll("(?<=.)/+$", "").split("/", -1);
+        String[] p = path.replaceAll("(?<=.)/+$", "").split("/", -1); // Vert.x ignores a trailing slash too
         if (t.length != p.length) {
             return false;
         }

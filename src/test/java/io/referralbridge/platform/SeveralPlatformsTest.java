@@ -112,6 +112,15 @@ class SeveralPlatformsTest {
         assertTrue(referrers.contains("partner@example.com") && referrers.contains("sam.ortiz@example.com"), referrers);
         String csv = bridge.get("/api/exports/referrals.csv", bridge.admin()).body();
         assertTrue(csv.contains("gs1") && csv.contains("partner@example.com"), csv);
+        // A platform taken out of the configuration: its referrals have no referrer there, and never their payload.
+        bridge.query("UPDATE referral SET platform = 'gone' WHERE code = 'gs1' RETURNING id");
+        try {
+            String gone = bridge.get("/api/exports/referrals.csv", bridge.admin()).body();
+            String line = gone.lines().filter(l -> l.startsWith("gs1,")).findFirst().orElseThrow();
+            assertTrue(!line.contains("pat.one") && !line.contains("Okafor") && !line.contains("{"), line);
+        } finally {
+            bridge.query("UPDATE referral SET platform = 'partners' WHERE code = 'gs1' RETURNING id");
+        }
     }
 
     @Test
