@@ -124,14 +124,7 @@ public final class ReferralStore implements AutoCloseable {
      * them until that connection is configured again (or an operator moves them), so startup says so.
      */
     public Map<String, Long> openInOtherConnections(java.util.Collection<String> configured) {
-        return Tx.run(ds, tx -> {
-            Map<String, Long> out = new java.util.TreeMap<>();
-            for (Map<String, Object> row : tx.query(referrals.get("open-in-other-connections"),
-                    tx.array("text", configured.toArray()))) {
-                out.put((String) row.get("connection"), ((Number) row.get("open")).longValue());
-            }
-            return out;
-        });
+        return countsOutside("open-in-other-connections", "connection", "open", configured);
     }
 
     /**
@@ -139,11 +132,16 @@ public final class ReferralStore implements AutoCloseable {
      * platform is configured again, so startup says so.
      */
     public Map<String, Long> noticesOfOtherPlatforms(java.util.Collection<String> configured) {
+        return countsOutside("notices-of-other-platforms", "platform", "pending", configured);
+    }
+
+    /** A count per name not among {@code configured}, by the named query (its one parameter: the configured names). */
+    private Map<String, Long> countsOutside(String query, String name, String count,
+                                            java.util.Collection<String> configured) {
         return Tx.run(ds, tx -> {
             Map<String, Long> out = new java.util.TreeMap<>();
-            for (Map<String, Object> row : tx.query(referrals.get("notices-of-other-platforms"),
-                    tx.array("text", configured.toArray()))) {
-                out.put((String) row.get("platform"), ((Number) row.get("pending")).longValue());
+            for (Map<String, Object> row : tx.query(referrals.get(query), tx.array("text", configured.toArray()))) {
+                out.put((String) row.get(name), ((Number) row.get(count)).longValue());
             }
             return out;
         });
